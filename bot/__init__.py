@@ -1,0 +1,1 @@
+"""HTTP, the platforms, the outbox worker and the CLI."""

@@ -1,0 +1,42 @@
+"""Starting up: settings and org file checked, database opened, organization ensured."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
+
+from bot.settings import Settings
+from models.db import close_db, open_db
+from models.directory import ensure_organization
+from models.org_config import OrgConfig, load_org_config
+from models.runtime import Runtime, derive_secret
+
+
+def load_org(settings: Settings) -> OrgConfig:
+    return load_org_config(settings.org_file)
+
+
+async def build_runtime(settings: Settings, org: OrgConfig) -> Runtime:
+    """Ensure the organization row exists and describe the deployment; the database must be open."""
+    row = await ensure_organization(org)
+    return Runtime(
+        org_id=row.id,
+        org=org,
+        tz=ZoneInfo(settings.timezone),
+        default_locale=settings.locale,
+        public_url=settings.public_url,
+        data_dir=settings.data_dir,
+        secret_key=derive_secret(settings.secret_key, settings.data_dir),
+    )
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Runtime]:
+    """The database open and the runtime built, for a CLI command or the server."""
+    org = load_org(settings)
+    await open_db(settings.database_url)
+    try:
+        yield await build_runtime(settings, org)
+    finally:
+        await close_db()

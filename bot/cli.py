@@ -1,0 +1,221 @@
+"""The `webpub` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from bot.settings import Settings, SettingsError, load_settings
+from models.enums import Role, Status
+from models.org_config import OrgConfigError
+
+Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Rows as a plain, aligned text table."""
+    if not rows:
+        return "(none)"
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
+    lines.append("  ".join("-" * widths[c] for c in columns))
+    for row in rows:
+        lines.append("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
+    return "\n".join(lines)
+
+
+def _print(data: Any, as_json: bool, columns: list[str] | None = None) -> None:
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    elif columns is not None:
+        print(_table(data, columns))
+    else:
+        print(data)
+
+
+async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.server import serve
+
+    await serve(settings, telegram_polling=args.telegram_polling)
+    return 0
+
+
+async def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.boot import running
+    from models.db import upgrade
+
+    applied = await upgrade(settings.database_url)
+    async with running(settings):
+        pass  # ensures the organization and its categories from the org file
+    print("applied: " + ", ".join(applied) if applied else "database is up to date")
+    return 0
+
+
+async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.boot import running
+    from models.enrol import create_invite
+
+    async with running(settings) as rt:
+        code = await create_invite(
+            rt.org_id,
+            Role(args.role),
+            args.name,
+            unit=args.unit or "",
+            position=args.position or "",
+        )
+    print(code)
+    return 0
+
+
+async def cmd_people_list(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.boot import running
+    from models.reports import people_rows
+
+    async with running(settings) as rt:
+        rows = await people_rows(rt)
+    _print(rows, args.json, ["id", "name", "unit", "roles", "platforms"])
+    return 0
+
+
+async def cmd_requests_list(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.boot import running
+    from models.reports import request_rows
+
+    async with running(settings) as rt:
+        rows = await request_rows(rt, status=args.status)
+    _print(
+        rows, args.json, ["ref", "status", "title", "owner", "category", "publish_date", "end_date"]
+    )
+    return 0
+
+
+async def cmd_requests_show(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.boot import running
+    from models.reports import request_detail
+
+    async with running(settings) as rt:
+        detail = await request_detail(rt, args.ref)
+    if detail is None:
+        print(f"no request {args.ref}", file=sys.stderr)
+        return 1
+    if args.json:
+        _print(detail, True)
+    else:
+        for key, value in detail.items():
+            if isinstance(value, list):
+                print(f"{key}:")
+                for item in value:
+                    print("  - " + ", ".join(f"{k}={v}" for k, v in item.items()))
+            else:
+                print(f"{key}: {value}")
+    return 0
+
+
+async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.boot import running
+    from models.audit import verify_chain
+
+    async with running(settings) as rt:
+        result = await verify_chain(rt.org_id)
+    if result.ok:
+        print(f"OK: {result.count} events, chain intact")
+        return 0
+    print(f"BROKEN at event {result.broken_seq}: {result.problem}")
+    return 1
+
+
+async def cmd_audit_head(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.boot import running
+    from models.audit import chain_head
+
+    async with running(settings) as rt:
+        seq, digest = await chain_head(rt.org_id)
+    _print({"seq": seq, "hash": digest} if args.json else f"{seq} {digest}", args.json)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="webpub", description="webpub: publish on the website by chat"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web server, the outbox worker and the scheduler")
+    serve.add_argument(
+        "--telegram-polling", action="store_true", help="long-poll Telegram instead of a webhook"
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations (idempotent)").set_defaults(func=cmd_db_upgrade)
+
+    invite = sub.add_parser("invite", help="print a one-time enrolment code")
+    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--name", required=True)
+    invite.add_argument("--unit")
+    invite.add_argument("--position")
+    invite.set_defaults(func=cmd_invite)
+
+    people = sub.add_parser("people", help="people").add_subparsers(
+        dest="people_command", required=True
+    )
+    plist = people.add_parser("list", help="everyone enrolled")
+    plist.add_argument("--json", action="store_true")
+    plist.set_defaults(func=cmd_people_list)
+
+    requests = sub.add_parser("requests", help="requests").add_subparsers(
+        dest="requests_command", required=True
+    )
+    rlist = requests.add_parser("list", help="requests, newest first")
+    rlist.add_argument("--status", choices=[s.value for s in Status])
+    rlist.add_argument("--json", action="store_true")
+    rlist.set_defaults(func=cmd_requests_list)
+    rshow = requests.add_parser("show", help="one request in full")
+    rshow.add_argument("ref")
+    rshow.add_argument("--json", action="store_true")
+    rshow.set_defaults(func=cmd_requests_show)
+
+    audit = sub.add_parser("audit", help="audit chain").add_subparsers(
+        dest="audit_command", required=True
+    )
+    audit.add_parser("verify", help="prove the chain is whole").set_defaults(func=cmd_audit_verify)
+    head = audit.add_parser(
+        "head", help="the latest sequence and hash, to keep outside the database"
+    )
+    head.add_argument("--json", action="store_true")
+    head.set_defaults(func=cmd_audit_head)
+
+    for extend in _EXTENSIONS:
+        extend(sub)
+    return parser
+
+
+# Other modules add their sub-commands here (scheduler, telegram, line, delegate).
+_EXTENSIONS: list[Callable[[Any], None]] = []
+
+
+def main(argv: list[str] | None = None) -> None:
+    _load_extensions()
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        code = asyncio.run(args.func(settings, args))
+    except (SettingsError, OrgConfigError) as exc:
+        print(f"webpub: {exc}", file=sys.stderr)
+        code = 2
+    sys.exit(code)
+
+
+def _load_extensions() -> None:
+    import importlib
+
+    for module in ("bot.cli_platforms", "scheduler.cli"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise

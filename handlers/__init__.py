@@ -1,0 +1,1 @@
+"""Conversations: plain async functions of a neutral event that return neutral replies."""

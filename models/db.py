@@ -1,0 +1,77 @@
+"""Opening, closing and migrating the database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+
+from models import MODEL_MODULES
+
+APP = "models"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The tortoise configuration for a database URL; SQLite goes through our durable engine."""
+    if database_url.startswith("sqlite://"):
+        path = database_url.removeprefix("sqlite://")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection: Any = {"engine": "models.sqlite_engine", "credentials": {"file_path": path}}
+    else:
+        connection = database_url
+    return {
+        "connections": {"default": connection},
+        "apps": {
+            APP: {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "models.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def open_db(database_url: str) -> None:
+    await Tortoise.init(config=tortoise_config(database_url))
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+    # Forget the model bindings too, so a later open (another database, another engine) rebuilds
+    # them; tortoise otherwise keeps the first engine's query builder on every model.
+    await Tortoise._reset_apps()
+
+
+@asynccontextmanager
+async def database(database_url: str) -> AsyncIterator[None]:
+    """The database open for the length of a block."""
+    await open_db(database_url)
+    try:
+        yield
+    finally:
+        await close_db()
+
+
+async def upgrade(database_url: str) -> list[str]:
+    """Apply every migration not yet applied; returns the names applied (empty when current)."""
+    from tortoise.migrations.api import migrate
+
+    applied: list[str] = []
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(name)
+
+    await migrate(config=tortoise_config(database_url), progress=progress)
+    await close_db()
+    return applied
+
+
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith(("postgres://", "postgresql://", "asyncpg://", "psycopg://"))

@@ -1,0 +1,94 @@
+"""Who is who: the organization row, people by role, the acting approver, addresses for pushes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tortoise.transactions import in_transaction
+
+from models.enums import Channel, Role
+from models.org_config import OrgConfig
+from models.people import Delegation, Identity, Organization, Person, RoleAssignment
+from models.request import Category
+
+
+async def ensure_organization(org: OrgConfig) -> Organization:
+    """Create or refresh the organization and its categories from the org file."""
+    async with in_transaction():
+        row = await Organization.get_or_none(slug=org.organization.slug)
+        fields = dict(
+            name_th=org.organization.name_th,
+            name_en=org.organization.name_en,
+            website=org.organization.website,
+        )
+        if row is None:
+            row = await Organization.create(slug=org.organization.slug, **fields)
+        else:
+            await Organization.filter(id=row.id).update(**fields)
+        for position, cat in enumerate(org.categories):
+            values = dict(
+                name_th=cat.name_th,
+                name_en=cat.name_en,
+                end_date_required=cat.end_date_required,
+                default_period_days=cat.default_period_days,
+                link_allowed=cat.link_allowed,
+                position=position,
+                active=True,
+            )
+            changed = await Category.filter(org_id=row.id, key=cat.key).update(**values)
+            if not changed:
+                await Category.create(org_id=row.id, key=cat.key, **values)
+        keys = [c.key for c in org.categories]
+        await Category.filter(org_id=row.id).exclude(key__in=keys).update(active=False)
+    return row
+
+
+async def roles_of(person_id: int) -> set[Role]:
+    rows = await RoleAssignment.filter(person_id=person_id).values_list("role", flat=True)
+    return {Role(r) for r in rows} | {Role.STAFF}
+
+
+async def people_with_role(org_id: int, role: Role) -> list[Person]:
+    return (
+        await Person.filter(org_id=org_id, active=True, roles__role=role).distinct().order_by("id")
+    )
+
+
+async def active_delegation(org_id: int, day: date) -> Delegation | None:
+    return (
+        await Delegation.filter(org_id=org_id, revoked=False, starts_on__lte=day, ends_on__gte=day)
+        .order_by("-id")
+        .first()
+    )
+
+
+async def deciders(org_id: int, day: date) -> list[Person]:
+    """Who decides today: the acting approver under a delegation, else every approver."""
+    delegation = await active_delegation(org_id, day)
+    if delegation is not None:
+        acting = await Person.get_or_none(id=delegation.acting_id, active=True)
+        if acting is not None:
+            return [acting]
+    return await people_with_role(org_id, Role.APPROVER)
+
+
+async def may_decide(org_id: int, person_id: int, day: date) -> tuple[bool, int | None]:
+    """Whether a person may approve today, and for whom they act when it is by delegation."""
+    delegation = await active_delegation(org_id, day)
+    if delegation is not None and delegation.acting_id == person_id:
+        return True, delegation.approver_id
+    return Role.APPROVER in await roles_of(person_id), None
+
+
+async def push_address(person: Person) -> Identity | None:
+    """Where a notification for a person goes: their chosen platform, else Telegram, else LINE."""
+    identities = await Identity.filter(person_id=person.id).order_by("id")
+    if not identities:
+        return None
+    by_channel = {i.channel: i for i in identities}
+    if person.notify_channel and person.notify_channel in by_channel:
+        return by_channel[person.notify_channel]
+    for channel in (Channel.TELEGRAM, Channel.LINE, Channel.SANDBOX):
+        if channel in by_channel:
+            return by_channel[channel]
+    return identities[0]

@@ -1,0 +1,57 @@
+"""The strings the data speaks in: states, roles, channels."""
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    CHECKING = "checking"
+    PENDING = "pending"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    EXPIRED = "expired"
+    REMOVED = "removed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    RETURNED = "returned"
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    CHECKER = "checker"
+    APPROVER = "approver"
+    WEBMASTER = "webmaster"
+    ADMIN = "admin"
+
+
+class Channel(StrEnum):
+    LINE = "line"
+    TELEGRAM = "telegram"
+    SANDBOX = "sandbox"
+
+
+class TaskKind(StrEnum):
+    PUBLISH = "publish"
+    TAKEDOWN = "takedown"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DONE = "done"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+    CANCELLED = "cancelled"
+
+
+class InboxStatus(StrEnum):
+    RECEIVED = "received"
+    DONE = "done"
+    FAILED = "failed"

@@ -1,0 +1,86 @@
+"""Rows that carry messages: outbox (out), inbox (in), dialog state and button tokens."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import Channel, InboxStatus, OutboxStatus
+
+
+class OutboxMessage(Model):
+    """One message to one chat, written in the transaction that caused it."""
+
+    id = fields.BigIntField(primary_key=True)
+    person = fields.ForeignKeyField("models.Person", related_name="outbox", null=True)
+    request = fields.ForeignKeyField("models.Request", related_name="outbox", null=True)
+    kind = fields.CharField(max_length=40, default="reply")
+    channel = fields.CharEnumField(Channel, max_length=10)
+    chat_id = fields.CharField(max_length=100)
+    payload = fields.JSONField()
+    reply_token = fields.CharField(max_length=200, null=True)
+    reply_until = fields.DatetimeField(null=True)
+    status = fields.CharEnumField(OutboxStatus, max_length=10, default=OutboxStatus.PENDING)
+    attempts = fields.IntField(default=0)
+    not_before = fields.DatetimeField(null=True)
+    next_attempt_at = fields.DatetimeField(null=True)
+    retry_key = fields.CharField(max_length=36)
+    last_error = fields.TextField(default="")
+    platform_message_id = fields.CharField(max_length=100, null=True)
+    used_push = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_message"
+        indexes = (("status", "next_attempt_at"), ("channel", "chat_id", "status"))
+
+
+class InboxEvent(Model):
+    """A webhook event, recorded once (unique per channel and event id) before it is handled."""
+
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharEnumField(Channel, max_length=10)
+    event_id = fields.CharField(max_length=100)
+    payload = fields.JSONField()
+    status = fields.CharEnumField(InboxStatus, max_length=10, default=InboxStatus.RECEIVED)
+    attempts = fields.IntField(default=0)
+    error = fields.TextField(default="")
+    received_at = fields.DatetimeField(auto_now_add=True)
+    processed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "inbox_event"
+        unique_together = (("channel", "event_id"),)
+        indexes = (("status", "received_at"),)
+
+
+class Dialog(Model):
+    """Where a person is in a conversation, one row per person."""
+
+    id = fields.IntField(primary_key=True)
+    person = fields.OneToOneField("models.Person", related_name="dialog")
+    flow = fields.CharField(max_length=30)
+    step = fields.CharField(max_length=60)
+    data = fields.JSONField(default=dict)
+    request = fields.ForeignKeyField("models.Request", related_name="dialogs", null=True)
+    version = fields.IntField(default=1)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "dialog"
+
+
+class ButtonToken(Model):
+    """The server side of a button: the token in the button maps to an action and its target."""
+
+    token = fields.CharField(max_length=16, primary_key=True)
+    action = fields.CharField(max_length=30)
+    request = fields.ForeignKeyField("models.Request", related_name="buttons", null=True)
+    task = fields.ForeignKeyField("models.Task", related_name="buttons", null=True)
+    person = fields.ForeignKeyField("models.Person", related_name="buttons", null=True)
+    data = fields.JSONField(default=dict)
+    expires_at = fields.DatetimeField(null=True)
+    used_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "button_token"

@@ -1,0 +1,303 @@
+"""Who hears what when a request changes, in their own language: outbox rows for a change."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from locales import _, pick_locale, using_locale
+from models.directory import deciders, people_with_role, push_address
+from models.enums import OutboxStatus, Role, Status
+from models.events import Card, Outgoing
+from models.messaging import OutboxMessage
+from models.outbox import button, enqueue_push
+from models.people import Identity, Person
+from models.request import Attachment, Category, Decision, Request
+from models.runtime import Runtime
+from models.thaidate import format_date
+
+if TYPE_CHECKING:
+    from models.workflow import Change
+
+# Who is told about each action. "deciders": the approver (or acting approver) of the day;
+# "decider": whoever made the last approve/verbal decision; "takedown": webmasters, only when
+# the change leaves a takedown due.
+RECIPIENTS: dict[str, tuple[str, ...]] = {
+    "submit": ("deciders",),
+    "submit_for_check": ("checkers",),
+    "discard": (),
+    "pass": ("deciders",),
+    "send_back": ("owner",),
+    "approve": ("owner", "webmasters"),
+    "reject": ("owner",),
+    "withdraw": ("deciders",),
+    "verbal_approve": ("deciders", "owner", "webmasters"),
+    "publish": ("owner",),
+    "return": ("owner", "decider"),
+    "revoke": ("owner", "takedown"),
+    "expire": ("owner", "webmasters"),
+    "takedown": ("owner", "webmasters"),
+    "remove": ("owner",),
+}
+
+
+async def locale_of(person: Person, default: str) -> str:
+    identity = await Identity.filter(person_id=person.id).order_by("id").first()
+    return pick_locale(person.locale, identity.language_code if identity else None, default)
+
+
+async def recipients(rt: Runtime, change: Change, now: datetime) -> list[tuple[str, Person]]:
+    """(audience, person) pairs for a change, each person once."""
+    req = change.request
+    found: list[tuple[str, Person]] = []
+    for audience in RECIPIENTS.get(change.action, ()):
+        if audience == "owner":
+            people = [await Person.get(id=req.owner_id)]
+        elif audience == "deciders":
+            people = await deciders(rt.org_id, rt.today(now))
+        elif audience == "checkers":
+            people = await people_with_role(rt.org_id, Role.CHECKER)
+        elif audience == "webmasters" or (
+            audience == "takedown" and change.after == Status.EXPIRED
+        ):
+            people = await people_with_role(rt.org_id, Role.WEBMASTER)
+        elif audience == "decider":
+            last = (
+                await Decision.filter(request_id=req.id, action__in=["approve", "verbal_approve"])
+                .order_by("-id")
+                .first()
+            )
+            person = (
+                await Person.get_or_none(id=last.person_id) if last and last.person_id else None
+            )
+            people = [person] if person else await deciders(rt.org_id, rt.today(now))
+        else:
+            people = []
+        for person in people:
+            if all(p.id != person.id for _a, p in found):
+                found.append((audience, person))
+    return found
+
+
+async def request_card(req: Request, locale: str) -> Card:
+    """The summary of a request as a card, in the current locale."""
+    category = await Category.get_or_none(id=req.category_id) if req.category_id else None
+    owner = await Person.get(id=req.owner_id)
+    files = await Attachment.filter(request_id=req.id).order_by("position", "id")
+    fields: list[tuple[str, str]] = [
+        (_("Category"), category.name(locale) if category else "-"),
+        (_("Owner"), f"{owner.name} ({req.owner_unit or owner.unit or '-'})"),
+        (_("Source"), req.source or "-"),
+    ]
+    if req.summary:
+        fields.append((_("Summary"), req.summary))
+    if req.data_from or req.data_until:
+        fields.append(
+            (
+                _("Data covers"),
+                f"{format_date(req.data_from, locale)} – {format_date(req.data_until, locale)}",
+            )
+        )
+    fields.append((_("Publish"), format_date(req.publish_date, locale)))
+    fields.append(
+        (_("Until"), format_date(req.end_date, locale) if req.end_date else _("no end date"))
+    )
+    if req.external_link:
+        fields.append((_("Link"), req.external_link))
+    for f in files:
+        fields.append((_("File"), f"{f.original_name} ({_human_size(f.size)})"))
+    if req.urgent:
+        fields.append((_("Urgent"), req.urgent_reason or _("yes")))
+    if req.remarks:
+        fields.append((_("Remarks"), req.remarks))
+    title = f"{req.ref or _('Draft')} · {req.title}"
+    return Card(title=title, fields=tuple(fields), urgent=req.urgent)
+
+
+def _human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} B"
+
+
+async def _attachment_ids(req: Request) -> tuple[int, ...]:
+    return tuple(
+        await Attachment.filter(request_id=req.id)
+        .order_by("position", "id")
+        .values_list("id", flat=True)
+    )
+
+
+Render = Callable[[Runtime, "Change", str, Person, str, datetime], Awaitable[Outgoing | None]]
+
+
+async def _decision_card(
+    rt: Runtime, change: Change, audience: str, person: Person, locale: str, now: datetime
+) -> Outgoing:
+    req = change.request
+    card = await request_card(req, locale)
+    if change.action == "verbal_approve":
+        text = _("Request {ref} was approved verbally ({how}). Please confirm or revoke.").format(
+            ref=req.ref, how=change.decision.verbal_by if change.decision else "-"
+        )
+        buttons = (
+            await button(_("Confirm"), "confirm", request_id=req.id, style="primary"),
+            await button(_("Revoke"), "revoke", request_id=req.id, style="danger"),
+        )
+    elif change.action == "submit_for_check":
+        text = _("Request {ref} needs checking: {title}").format(ref=req.ref, title=req.title)
+        buttons = (
+            await button(_("Pass"), "pass", request_id=req.id, style="primary"),
+            await button(_("Send back"), "send_back", request_id=req.id, style="danger"),
+        )
+    else:
+        text = _("New request {ref} waits for your approval: {title}").format(
+            ref=req.ref, title=req.title
+        )
+        buttons = (
+            await button(_("Approve"), "approve", request_id=req.id, style="primary"),
+            await button(_("Reject"), "reject", request_id=req.id, style="danger"),
+        )
+    if req.urgent:
+        text = _("URGENT") + " · " + text
+    return Outgoing(
+        text=text, card=card, buttons=buttons, files=await _attachment_ids(req), quick=False
+    )
+
+
+async def _task_card(
+    rt: Runtime, change: Change, audience: str, person: Person, locale: str, now: datetime
+) -> Outgoing:
+    req = change.request
+    card = await request_card(req, locale)
+    task = change.task
+    if task is not None and task.kind == "takedown":
+        text = _("Take down {ref} from the website: {title}").format(ref=req.ref, title=req.title)
+        label, action = _("Taken down"), "taken_down"
+    else:
+        text = _("Publish {ref} on the website: {title}").format(ref=req.ref, title=req.title)
+        label, action = _("Claim"), "claim"
+    if req.urgent:
+        text = _("URGENT") + " · " + text
+    buttons = (
+        await button(
+            label, action, request_id=req.id, task_id=task.id if task else None, style="primary"
+        ),
+    )
+    return Outgoing(
+        text=text, card=card, buttons=buttons, files=await _attachment_ids(req), quick=False
+    )
+
+
+async def _owner_notice(
+    rt: Runtime, change: Change, audience: str, person: Person, locale: str, now: datetime
+) -> Outgoing | None:
+    req, action = change.request, change.action
+    reason = change.decision.reason if change.decision else ""
+    if action == "approve":
+        text = _("Your request {ref} was approved and is going to the webmasters.").format(
+            ref=req.ref
+        )
+    elif action == "verbal_approve":
+        text = _(
+            "Your urgent request {ref} was approved verbally and is going to the webmasters."
+        ).format(ref=req.ref)
+    elif action == "publish":
+        text = _("Your request {ref} is published: {url}").format(
+            ref=req.ref, url=req.published_url
+        )
+    elif action in ("reject", "send_back"):
+        text = _("Your request {ref} was not approved. Reason: {reason}").format(
+            ref=req.ref, reason=reason or "-"
+        )
+        revise = await button(_("Revise"), "revise", request_id=req.id, style="primary")
+        return Outgoing(text=text, buttons=(revise,))
+    elif action == "return":
+        text = _("The webmasters could not publish {ref}. Reason: {reason}").format(
+            ref=req.ref, reason=reason or "-"
+        )
+        revise = await button(_("Revise"), "revise", request_id=req.id, style="primary")
+        return Outgoing(text=text, buttons=(revise,))
+    elif action == "revoke":
+        text = _("The approval of {ref} was revoked.").format(ref=req.ref)
+    elif action == "expire":
+        text = _(
+            "The publication period of {ref} has ended; the webmasters will take it down."
+        ).format(ref=req.ref)
+    elif action == "takedown":
+        text = _("{ref} will be taken down from the website.").format(ref=req.ref)
+    elif action == "remove":
+        text = _("{ref} was taken down from the website.").format(ref=req.ref)
+    else:
+        return None
+    return Outgoing(text=text, link=req.published_url or None)
+
+
+async def _decider_notice(
+    rt: Runtime, change: Change, audience: str, person: Person, locale: str, now: datetime
+) -> Outgoing | None:
+    req = change.request
+    if change.action == "withdraw":
+        text = _("Request {ref} was withdrawn by its owner; nothing to decide.").format(ref=req.ref)
+    elif change.action == "return":
+        reason = change.decision.reason if change.decision else ""
+        text = _("The webmasters could not publish {ref}. Reason: {reason}").format(
+            ref=req.ref, reason=reason or "-"
+        )
+    else:
+        return await _decision_card(rt, change, audience, person, locale, now)
+    return Outgoing(text=text)
+
+
+def _renderer(change: Change, audience: str) -> Render:
+    if audience == "owner":
+        return _owner_notice
+    if audience in ("webmasters", "takedown"):
+        return _task_card
+    return _decider_notice
+
+
+async def notify_change(rt: Runtime, change: Change, now: datetime) -> list[OutboxMessage]:
+    """Write the outbox rows a change causes; call inside its transaction."""
+    rows: list[OutboxMessage] = []
+    req = change.request
+    for audience, person in await recipients(rt, change, now):
+        if await push_address(person) is None:
+            continue
+        locale = await locale_of(person, rt.default_locale)
+        with using_locale(locale):
+            message = await _renderer(change, audience)(rt, change, audience, person, locale, now)
+            if message is None:
+                continue
+            not_before = None
+            if audience == "owner" and change.action == "publish":
+                message = await _merge_with_pending_approval(req, person, message)
+            if audience == "owner" and change.action == "approve":
+                # Held back: a quick publication makes "approved" and "published" one push.
+                not_before = now + timedelta(minutes=rt.org.workflow.publish_merge_minutes)
+            row = await enqueue_push(
+                person,
+                message,
+                request_id=req.id,
+                kind=f"{change.action}.{audience}",
+                not_before=not_before,
+            )
+            if row is not None:
+                rows.append(row)
+    return rows
+
+
+async def _merge_with_pending_approval(req: Request, person: Person, message: Outgoing) -> Outgoing:
+    """Cancel the owner's unsent "approved" notice and say both things in one message."""
+    cancelled = await OutboxMessage.filter(
+        request_id=req.id, person_id=person.id, kind="approve.owner", status=OutboxStatus.PENDING
+    ).update(status=OutboxStatus.CANCELLED)
+    if not cancelled:
+        return message
+    text = _("Your request {ref} was approved and is now published: {url}").format(
+        ref=req.ref, url=req.published_url
+    )
+    return Outgoing(text=text, link=message.link)

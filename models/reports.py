@@ -1,0 +1,145 @@
+"""Read-only views of people and requests for the CLI and the admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.enums import Status
+from models.people import Identity, Person, RoleAssignment
+from models.request import Attachment, Category, Decision, Request, Task
+from models.runtime import Runtime
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
+
+
+async def people_rows(rt: Runtime) -> list[dict[str, Any]]:
+    people = await Person.filter(org_id=rt.org_id).order_by("id")
+    roles: dict[int, list[str]] = {}
+    for r in await RoleAssignment.filter(person__org_id=rt.org_id).order_by("role"):
+        roles.setdefault(r.person_id, []).append(r.role.value)
+    platforms: dict[int, list[str]] = {}
+    for i in await Identity.filter(person__org_id=rt.org_id).order_by("channel"):
+        platforms.setdefault(i.person_id, []).append(i.channel.value)
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "unit": p.unit,
+            "position": p.position,
+            "roles": ",".join(["staff", *roles.get(p.id, [])]),
+            "platforms": ",".join(platforms.get(p.id, [])),
+            "active": p.active,
+        }
+        for p in people
+    ]
+
+
+async def request_rows(rt: Runtime, status: str | None = None) -> list[dict[str, Any]]:
+    query = (
+        Request.filter(org_id=rt.org_id).exclude(status=Status.DRAFT)
+        if status is None
+        else Request.filter(org_id=rt.org_id, status=status)
+    )
+    rows = await query.order_by("-id").prefetch_related("owner", "category")
+    return [
+        {
+            "ref": r.ref,
+            "status": r.status.value,
+            "title": r.title,
+            "owner": r.owner.name,
+            "category": r.category.key if r.category else None,
+            "urgent": r.urgent,
+            "publish_date": _iso(r.publish_date),
+            "end_date": _iso(r.end_date),
+            "updated_at": _iso(r.updated_at),
+        }
+        for r in rows
+    ]
+
+
+async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
+    req = await Request.get_or_none(org_id=rt.org_id, ref=ref.strip().upper()).prefetch_related(
+        "owner"
+    )
+    if req is None:
+        return None
+    category = await Category.get_or_none(id=req.category_id) if req.category_id else None
+    previous = await Request.get_or_none(id=req.revision_of_id) if req.revision_of_id else None
+    files = await Attachment.filter(request_id=req.id).order_by("position", "id")
+    decisions = (
+        await Decision.filter(request_id=req.id)
+        .order_by("id")
+        .prefetch_related("person", "acting_for")
+    )
+    tasks = await Task.filter(request_id=req.id).order_by("id").prefetch_related("claimed_by")
+    return {
+        "ref": req.ref,
+        "status": req.status.value,
+        "version": req.version,
+        "owner": req.owner.name,
+        "owner_unit": req.owner_unit,
+        "category": category.key if category else None,
+        "category_name": category.name_th if category else None,
+        "title": req.title,
+        "summary": req.summary,
+        "source": req.source,
+        "data_from": _iso(req.data_from),
+        "data_until": _iso(req.data_until),
+        "publish_date": _iso(req.publish_date),
+        "end_date": _iso(req.end_date),
+        "external_link": req.external_link,
+        "remarks": req.remarks,
+        "urgent": req.urgent,
+        "urgent_reason": req.urgent_reason,
+        "certified": req.certified,
+        "revision_of": previous.ref if previous else None,
+        "revision_no": req.revision_no,
+        "verbal": req.verbal,
+        "verbal_confirmed": req.verbal_confirmed,
+        "published_url": req.published_url,
+        "submitted_at": _iso(req.submitted_at),
+        "decided_at": _iso(req.decided_at),
+        "published_at": _iso(req.published_at),
+        "expired_at": _iso(req.expired_at),
+        "removed_at": _iso(req.removed_at),
+        "review_due": _iso(req.review_due),
+        "files": [
+            {
+                "name": f.original_name,
+                "extension": f.extension,
+                "mime_type": f.mime_type,
+                "size": f.size,
+                "sha256": f.sha256,
+            }
+            for f in files
+        ],
+        "decisions": [
+            {
+                "action": d.action,
+                "by": d.person.name if d.person else None,
+                "how": d.how,
+                "acting_for": d.acting_for.name if d.acting_for else None,
+                "reason_code": d.reason_code,
+                "reason": d.reason,
+                "verbal_by": d.verbal_by,
+                "verbal_at": _iso(d.verbal_at),
+                "at": _iso(d.created_at),
+            }
+            for d in decisions
+        ],
+        "tasks": [
+            {
+                "kind": t.kind.value,
+                "status": t.status.value,
+                "claimed_by": t.claimed_by.name if t.claimed_by else None,
+                "claimed_at": _iso(t.claimed_at),
+                "done_at": _iso(t.done_at),
+                "url": t.url,
+                "reason": t.reason,
+                "created_at": _iso(t.created_at),
+            }
+            for t in tasks
+        ],
+    }

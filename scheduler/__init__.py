@@ -1,0 +1,1 @@
+"""Sweeps that ask the database what is due."""
