@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from models.events import Incoming, Outgoing
-from models.messaging import ButtonToken
+from models.messaging import ButtonToken, Dialog
 from models.people import Identity, Person
 from models.runtime import Runtime
 
@@ -43,6 +43,26 @@ def on_button(*actions: str) -> Callable[[ButtonHandler], ButtonHandler]:
             if action in BUTTONS:
                 raise ValueError(f"button action {action!r} registered twice")
             BUTTONS[action] = func
+        return func
+
+    return register
+
+
+FlowHandler = Callable[[Context, Dialog], Awaitable[None]]
+FLOWS: dict[str, FlowHandler] = {}
+
+
+def on_flow(name: str) -> Callable[[FlowHandler], FlowHandler]:
+    """Register the function that takes a person's next message while their dialog is in `name`.
+
+    Dialog rows (models.messaging.Dialog) hold the flow name, the step ("extend.ask_date") and
+    the answers so far; the router loads the row and calls the flow's function with it.
+    """
+
+    def register(func: FlowHandler) -> FlowHandler:
+        if name in FLOWS:
+            raise ValueError(f"flow {name!r} registered twice")
+        FLOWS[name] = func
         return func
 
     return register
