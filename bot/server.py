@@ -1,14 +1,17 @@
-"""`webpub serve`: the web app with its background workers."""
+"""`webpub serve`: the web app with its workers, and Telegram long polling when asked."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 from aiohttp import web
 
 from bot.app import create_app
 from bot.boot import load_org
+from bot.inbox import record
+from bot.keys import CHANNELS, INBOX
 from bot.settings import Settings
 
 log = logging.getLogger("webpub")
@@ -19,13 +22,43 @@ async def serve(settings: Settings, *, telegram_polling: bool = False) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_app(settings, load_org(settings))
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    mode = "sandbox" if settings.sandbox_mode else "live"
-    log.info("webpub listening on http://%s:%s (%s mode)", settings.host, settings.port, mode)
+    mode = "sandbox" if settings.sandbox_mode else ", ".join(sorted(app[CHANNELS])) or "no channels"
+    log.info("webpub listening on http://%s:%s (%s)", settings.host, settings.port, mode)
+    if settings.sandbox_mode:
+        log.info("try it at http://%s:%s/sandbox", settings.host, settings.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    poller = None
+    if telegram_polling and "telegram" in app[CHANNELS]:
+        poller = asyncio.create_task(poll_telegram(app))
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
+        if poller is not None:
+            poller.cancel()
         await runner.cleanup()
+
+
+async def poll_telegram(app: web.Application) -> None:
+    """Long-poll getUpdates and feed the inbox, for offices without a public HTTPS address."""
+    channel = app[CHANNELS]["telegram"]
+    await channel.bot.delete_webhook()
+    offset: int | None = None
+    while True:
+        try:
+            updates = await channel.poll(offset)
+        except Exception as exc:  # network trouble: wait and go on polling
+            log.warning("Telegram polling failed: %s", exc)
+            await asyncio.sleep(5)
+            continue
+        incomings = [i for u in updates if (i := channel.parse_update(u)) is not None]
+        if incomings and await record(incomings):
+            app[INBOX].wakeup.set()
+        if updates:
+            offset = max(u["update_id"] for u in updates) + 1

@@ -25,10 +25,24 @@ class Context:
     replies: list[Outgoing] = field(default_factory=list)
     # Telegram: text shown on the tapped button's callback answer (toast), if any.
     notice: str | None = None
+    # A file the person sent, already fetched and checked before the transaction began.
+    upload: Upload | None = None
 
     def reply(self, message: Outgoing | str) -> None:
         """Answer in the conversation (on LINE with the free reply token)."""
         self.replies.append(Outgoing(text=message) if isinstance(message, str) else message)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A fetched file: either stored and described, or refused with a sentence saying why."""
+
+    name: str = ""
+    extension: str = ""
+    mime_type: str = ""
+    size: int = 0
+    sha256: str = ""
+    refusal: str | None = None
 
 
 ButtonHandler = Callable[[Context, ButtonToken], Awaitable[None]]
@@ -63,6 +77,28 @@ def on_flow(name: str) -> Callable[[FlowHandler], FlowHandler]:
         if name in FLOWS:
             raise ValueError(f"flow {name!r} registered twice")
         FLOWS[name] = func
+        return func
+
+    return register
+
+
+CommandHandler = Callable[[Context, str], Awaitable[None]]
+COMMANDS: dict[str, CommandHandler] = {}
+COMMAND_WORDS: dict[str, str] = {}
+
+
+def on_command(name: str, *words: str) -> Callable[[CommandHandler], CommandHandler]:
+    """Register a chat command (`/new`), with the plain words that mean it ("ขอเผยแพร่ข้อมูล").
+
+    The function gets the context and the rest of the line after the command.
+    """
+
+    def register(func: CommandHandler) -> CommandHandler:
+        if name in COMMANDS:
+            raise ValueError(f"command {name!r} registered twice")
+        COMMANDS[name] = func
+        for word in (name, *words):
+            COMMAND_WORDS[word.casefold()] = name
         return func
 
     return register

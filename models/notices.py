@@ -111,7 +111,8 @@ async def request_card(req: Request, locale: str) -> Card:
         fields.append((_("Urgent"), req.urgent_reason or _("yes")))
     if req.remarks:
         fields.append((_("Remarks"), req.remarks))
-    title = f"{req.ref or _('Draft')} · {req.title}"
+    ref = req.ref or _("Draft")
+    title = f"{ref} · {req.title}"
     return Card(title=title, fields=tuple(fields), urgent=req.urgent)
 
 

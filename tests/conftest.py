@@ -115,3 +115,12 @@ async def rt(db: str, org_config: OrgConfig, tmp_path: Path) -> Runtime:
         data_dir=tmp_path / "data",
         secret_key=b"k" * 32,
     )
+
+
+@pytest.fixture
+async def world(db_url: str, tmp_path: Path) -> AsyncIterator[object]:
+    """The whole bot with both platform emulators, on this test's database."""
+    from tests.harness import running_world
+
+    async with running_world(db_url, tmp_path / "data") as w:
+        yield w

@@ -1,0 +1,63 @@
+"""Platform adapters: each turns its platform's webhooks into Incoming and sends Outgoing.
+
+The adapters are the only modules that import a platform SDK; they hold no business rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from models.events import FileRef, Incoming
+from models.messaging import OutboxMessage
+
+
+class WebhookRejected(Exception):
+    """A webhook that is refused before anything is stored: 401 forged, 400 malformed."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How one send attempt went."""
+
+    ok: bool
+    message_id: str | None = None
+    retry_after: float | None = None  # the platform asked us to wait this long
+    permanent: bool = False  # retrying the same request cannot succeed
+    reply_refused: bool = False  # the reply token was spent or expired: push instead
+    used_push: bool = False
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class FileFetch:
+    data: bytes | None
+    refusal: str | None = None  # a platform limit or a vanished file, said to the person
+
+
+class Channel(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def parse_webhook(self, body: bytes, headers: dict[str, str]) -> list[Incoming]: ...
+
+    async def deliver(self, rows: list[OutboxMessage], files: AttachmentSource) -> Delivery: ...
+
+    async def download(self, file: FileRef) -> FileFetch: ...
+
+    async def acknowledge(self, incoming: Incoming, text: str | None) -> None: ...
+
+
+class AttachmentSource(Protocol):
+    """Where renderers get a request's files: bytes for upload, a signed link for LINE."""
+
+    async def read(self, attachment_id: int) -> tuple[str, bytes] | None: ...
+
+    async def link(self, attachment_id: int) -> tuple[str, str] | None: ...

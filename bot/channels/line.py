@@ -1,0 +1,376 @@
+"""LINE: verify and parse webhooks, render Outgoing as LINE messages, send on reply or push."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    AsyncMessagingApiBlob,
+    Configuration,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
+)
+from linebot.v3.webhook import SignatureValidator
+from linebot.v3.webhooks import (
+    Event,
+    FileMessageContent,
+    FollowEvent,
+    ImageMessageContent,
+    JoinEvent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+)
+
+from bot.channels import AttachmentSource, Delivery, FileFetch, WebhookRejected
+from bot.settings import Settings
+from locales import _
+from models.events import Card, FileRef, Incoming, Outgoing
+from models.messaging import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PER_CALL = 5  # LINE: at most 5 message objects per reply or push
+TEXT_MAX = 5000  # LINE: text message length, UTF-16 code units
+ALT_TEXT_MAX = 1500  # LINE: flex altText
+QUICK_REPLY_MAX = 13  # LINE: quick reply buttons
+QUICK_LABEL_MAX = 20  # LINE: quick reply / action label
+FLEX_LABEL_MAX = 40  # LINE: flex button label
+
+
+def _clip_utf16(text: str, limit: int) -> str:
+    """Cut text to a limit counted in UTF-16 code units, as LINE counts."""
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    out, used = [], 0
+    for ch in text:
+        units = 2 if ord(ch) > 0xFFFF else 1
+        if used + units > limit - 1:
+            break
+        out.append(ch)
+        used += units
+    return "".join(out) + "…"
+
+
+def _label(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class LineChannel:
+    """The LINE Messaging API through line-bot-sdk v3's async clients."""
+
+    name = "line"
+
+    def __init__(self, settings: Settings) -> None:
+        self._secret = settings.line_channel_secret or ""
+        self._token = settings.line_channel_access_token or ""
+        self._api_url = settings.line_api_url
+        self._data_url = settings.line_data_api_url
+        self._validator = SignatureValidator(self._secret)
+        self._clients: list[AsyncApiClient] = []
+        self.api: AsyncMessagingApi | None = None
+        self.blob: AsyncMessagingApiBlob | None = None
+
+    async def start(self) -> None:
+        """Open the HTTP clients; must run inside the event loop (aiohttp session)."""
+        api_client = AsyncApiClient(Configuration(host=self._api_url, access_token=self._token))
+        data_client = AsyncApiClient(Configuration(host=self._data_url, access_token=self._token))
+        self._clients = [api_client, data_client]
+        self.api = AsyncMessagingApi(api_client)
+        self.blob = AsyncMessagingApiBlob(data_client)
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.close()
+        self._clients = []
+
+    # -- in ---------------------------------------------------------------------------------
+
+    def parse_webhook(self, body: bytes, headers: dict[str, str]) -> list[Incoming]:
+        """Verify the signature over the raw body, then turn each event into an Incoming."""
+        signature = headers.get("x-line-signature", "")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise WebhookRejected(400, "body is not UTF-8") from None
+        if not signature or not self._validator.validate(text, signature):
+            raise WebhookRejected(401, "bad or missing x-line-signature")
+        try:
+            payload = json.loads(text)
+            raw_events = payload["events"]
+            if not isinstance(raw_events, list):
+                raise TypeError("events is not a list")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise WebhookRejected(400, f"malformed body: {exc}") from None
+        found = []
+        for raw in raw_events:
+            incoming = self._parse_event(raw)
+            if incoming is not None:
+                found.append(incoming)
+        return found
+
+    def _parse_event(self, raw: Any) -> Incoming | None:
+        """One event; anything the SDK cannot read is logged and skipped, never a 5xx."""
+        if not isinstance(raw, dict):
+            return None
+        try:
+            event = Event.from_dict(raw)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.info("LINE event not understood (%s): %s", raw.get("type"), exc)
+            return None
+        if event is None or getattr(event, "mode", None) == "standby":
+            return None  # another module channel holds the chat: do nothing
+        try:
+            return event_to_incoming(event, raw)
+        except (AttributeError, TypeError, ValueError) as exc:
+            log.info("LINE event skipped (%s): %s", raw.get("type"), exc)
+            return None
+
+    # -- out --------------------------------------------------------------------------------
+
+    async def deliver(self, rows: list[OutboxMessage], files: AttachmentSource) -> Delivery:
+        """Send rows for one chat as one call: reply while the token lasts, push otherwise."""
+        assert self.api is not None
+        messages: list[dict] = []
+        for row in rows:
+            messages.extend(await render(Outgoing.from_dict(row.payload), files))
+        messages = messages[:MESSAGES_PER_CALL]
+        first = rows[0]
+        try:
+            if first.reply_token:
+                await self.api.reply_message(
+                    ReplyMessageRequest.from_dict(
+                        {"replyToken": first.reply_token, "messages": messages}
+                    )
+                )
+                return Delivery(ok=True)
+            response = await self.api.push_message(
+                PushMessageRequest.from_dict({"to": first.chat_id, "messages": messages}),
+                x_line_retry_key=first.retry_key,
+            )
+            sent = getattr(response, "sent_messages", None) or []
+            return Delivery(ok=True, used_push=True, message_id=sent[0].id if sent else None)
+        except ApiException as exc:
+            return _failure(exc, replying=bool(first.reply_token))
+        except (TimeoutError, OSError) as exc:
+            return Delivery(ok=False, error=f"network: {exc!r}", used_push=not first.reply_token)
+
+    async def download(self, file: FileRef) -> FileFetch:
+        """Fetch a file a person sent; LINE keeps content only for a while, so right away."""
+        assert self.blob is not None
+        try:
+            data = await self.blob.get_message_content(file.file_id)
+        except ApiException as exc:
+            if exc.status in (404, 410):
+                return FileFetch(None, _("That file is no longer available. Please send it again."))
+            raise
+        if data is None:  # 202: a video or audio still being prepared by LINE
+            return FileFetch(
+                None, _("LINE is still preparing that file. Please send it again in a minute.")
+            )
+        return FileFetch(bytes(data))
+
+    async def acknowledge(self, incoming: Incoming, text: str | None) -> None:
+        """LINE needs no callback answer; a loading animation would cost a call, so nothing."""
+        return None
+
+    async def show_loading(self, chat_id: str) -> None:
+        assert self.api is not None
+        await self.api.show_loading_animation(
+            ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=5)
+        )
+
+    async def quota(self) -> tuple[str, int | None, int]:
+        """(type, monthly limit or None, used this month)."""
+        assert self.api is not None
+        quota = await self.api.get_message_quota()
+        used = await self.api.get_message_quota_consumption()
+        return quota.type, quota.value, used.total_usage
+
+
+def _failure(exc: ApiException, *, replying: bool) -> Delivery:
+    status = exc.status or 0
+    body = exc.body if isinstance(exc.body, str) else str(exc.body)
+    if status == 409 and not replying:
+        return Delivery(ok=True, used_push=True)  # the retry key was accepted before: delivered
+    if replying and status == 400 and "reply token" in body.lower():
+        return Delivery(ok=False, reply_refused=True, error=body)
+    if status == 429:
+        retry = exc.headers.get("retry-after") if exc.headers else None
+        monthly = "monthly limit" in body.lower()
+        return Delivery(
+            ok=False,
+            retry_after=float(retry) if retry else None,
+            permanent=monthly,
+            used_push=not replying,
+            error=f"429 {body}",
+        )
+    if status >= 500 or status == 0:
+        return Delivery(ok=False, used_push=not replying, error=f"{status} {body}")
+    return Delivery(ok=False, permanent=True, used_push=not replying, error=f"{status} {body}")
+
+
+def event_to_incoming(event: Event, raw: dict) -> Incoming | None:
+    """The neutral form of a LINE event we act on; None for kinds we do not use."""
+    source = event.source
+    user = getattr(source, "user_id", None) or ""
+    chat = getattr(source, "group_id", None) or getattr(source, "room_id", None) or user
+    base = dict(
+        channel="line",
+        user=user,
+        chat=chat,
+        event_id=raw.get("webhookEventId") or f"{raw.get('type')}-{raw.get('timestamp')}-{user}",
+        reply_token=getattr(event, "reply_token", None),
+    )
+    if isinstance(event, MessageEvent):
+        message = event.message
+        if isinstance(message, TextMessageContent):
+            return Incoming(**base, text=message.text)
+        if isinstance(message, FileMessageContent):
+            ref = FileRef(file_id=message.id, name=message.file_name, size=message.file_size)
+            return Incoming(**base, file=ref)
+        if isinstance(message, ImageMessageContent):
+            provider = getattr(message, "content_provider", None)
+            if provider is not None and provider.type != "line":
+                return Incoming(**base, kind="other")
+            ref = FileRef(file_id=message.id, name=f"image-{message.id}.jpg", kind="image")
+            return Incoming(**base, file=ref)
+        return Incoming(**base, kind="other", text=None)
+    if isinstance(event, PostbackEvent):
+        params = event.postback.params or {}
+        return Incoming(
+            **base,
+            kind="button",
+            action=event.postback.data,
+            date=params.get("date"),
+        )
+    if isinstance(event, FollowEvent):
+        return Incoming(**base, kind="follow")
+    if isinstance(event, UnfollowEvent):
+        return Incoming(**base, kind="unfollow")
+    if isinstance(event, JoinEvent):
+        return Incoming(**base, kind="join")
+    return None
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+async def render(message: Outgoing, files: AttachmentSource) -> list[dict]:
+    """LINE message objects for one Outgoing: a flex card or a text, links to files after."""
+    text = message.text
+    for attachment_id in message.files:
+        link = await files.link(attachment_id)
+        if link is not None:
+            name, url = link
+            text += f"\n📎 {name}\n{url}"
+    if message.card is not None or (message.buttons and not message.quick):
+        out = [_flex(message, text)]
+    else:
+        out = [{"type": "text", "text": _clip_utf16(text, TEXT_MAX)}]
+    quick = _quick_reply(message)
+    if quick:
+        out[-1]["quickReply"] = quick
+    return out
+
+
+def _quick_reply(message: Outgoing) -> dict | None:
+    items = []
+    if message.quick:
+        for b in message.buttons[:QUICK_REPLY_MAX]:
+            items.append(
+                {
+                    "type": "action",
+                    "action": {
+                        "type": "postback",
+                        "label": _label(b.label, QUICK_LABEL_MAX),
+                        "data": b.action,
+                        "displayText": b.label,
+                    },
+                }
+            )
+    picker = message.date_picker
+    if picker is not None:
+        action: dict[str, Any] = {
+            "type": "datetimepicker",
+            "label": _label(picker.label, QUICK_LABEL_MAX),
+            "data": picker.action,
+            "mode": "date",
+        }
+        for key in ("initial", "min", "max"):
+            if getattr(picker, key):
+                action[key] = getattr(picker, key)
+        items.insert(0, {"type": "action", "action": action})
+    return {"items": items[:QUICK_REPLY_MAX]} if items else None
+
+
+def _flex(message: Outgoing, text: str) -> dict:
+    """A bubble: the card's title and fields, the message text, buttons in the footer."""
+    card = message.card or Card(title="")
+    body: list[dict] = []
+    if card.urgent:
+        body.append({"type": "text", "text": _("URGENT"), "weight": "bold", "color": "#D32F2F"})
+    if card.title:
+        body.append(
+            {"type": "text", "text": card.title, "weight": "bold", "size": "md", "wrap": True}
+        )
+    body.append({"type": "text", "text": _clip_utf16(text, 2000), "wrap": True, "size": "sm"})
+    if card.fields:
+        body.append({"type": "separator", "margin": "md"})
+    for label, value in card.fields:
+        body.append(
+            {
+                "type": "box",
+                "layout": "baseline",
+                "spacing": "sm",
+                "margin": "sm",
+                "contents": [
+                    {
+                        "type": "text",
+                        "text": label,
+                        "size": "sm",
+                        "color": "#888888",
+                        "flex": 2,
+                        "wrap": True,
+                    },
+                    {"type": "text", "text": value or "-", "size": "sm", "flex": 5, "wrap": True},
+                ],
+            }
+        )
+    bubble: dict[str, Any] = {
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
+    }
+    if message.buttons and not message.quick:
+        bubble["footer"] = {
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "sm",
+            "contents": [
+                {
+                    "type": "button",
+                    "style": "primary" if b.style == "primary" else "secondary",
+                    "color": "#D32F2F" if b.style == "danger" else None,
+                    "height": "sm",
+                    "action": {
+                        "type": "postback",
+                        "label": _label(b.label, FLEX_LABEL_MAX),
+                        "data": b.action,
+                        "displayText": b.label,
+                    },
+                }
+                for b in message.buttons
+            ],
+        }
+        for button in bubble["footer"]["contents"]:
+            if button["color"] is None:
+                del button["color"]
+    alt = card.title + " · " + message.text if card.title else message.text
+    return {"type": "flex", "altText": _clip_utf16(alt, ALT_TEXT_MAX), "contents": bubble}

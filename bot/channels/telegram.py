@@ -1,0 +1,303 @@
+"""Telegram: verify and parse webhooks, render Outgoing as HTML with inline keyboards, send."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+import logging
+import warnings
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.channels import AttachmentSource, Delivery, FileFetch, WebhookRejected
+from bot.settings import Settings
+from locales import _
+from models.events import FileRef, Incoming, Outgoing
+from models.messaging import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+TEXT_MAX = 4096  # Telegram Bot API: message text after entity parsing
+CAPTION_MAX = 1024  # Telegram Bot API: caption length
+CALLBACK_DATA_MAX = 64  # Telegram Bot API limit, bytes
+DOWNLOAD_MAX = 20 * 1024 * 1024  # Telegram Bot API: getFile downloads at most 20 MB
+BUTTONS_PER_ROW = 2
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token; derived when not set."""
+    if settings.telegram_secret_token:
+        return settings.telegram_secret_token
+    return hashlib.sha256(f"webpub:{settings.telegram_token}".encode()).hexdigest()[:48]
+
+
+class TelegramChannel:
+    """The Telegram Bot API through python-telegram-bot's Bot, used as a plain client."""
+
+    name = "telegram"
+
+    def __init__(self, settings: Settings) -> None:
+        self._secret = webhook_secret(settings)
+        self.bot = Bot(
+            settings.telegram_token or "",
+            base_url=settings.telegram_api_url,
+            base_file_url=settings.telegram_file_url,
+            request=HTTPXRequest(connection_pool_size=16, read_timeout=15, write_timeout=30),
+            get_updates_request=HTTPXRequest(read_timeout=40),
+        )
+
+    async def start(self) -> None:
+        await self.bot.initialize()
+
+    async def close(self) -> None:
+        await self.bot.shutdown()
+
+    # -- in ---------------------------------------------------------------------------------
+
+    def parse_webhook(self, body: bytes, headers: dict[str, str]) -> list[Incoming]:
+        """Check the secret token header, then turn the update into an Incoming."""
+        given = headers.get("x-telegram-bot-api-secret-token", "")
+        if not hmac.compare_digest(given.encode(), self._secret.encode()):
+            raise WebhookRejected(401, "bad or missing secret token")
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("no update_id")
+        except ValueError as exc:
+            raise WebhookRejected(400, f"malformed update: {exc}") from None
+        incoming = self.parse_update(data)
+        return [incoming] if incoming is not None else []
+
+    def parse_update(self, data: dict[str, Any]) -> Incoming | None:
+        try:
+            update = Update.de_json(data, self.bot)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.info("Telegram update %s not understood: %s", data.get("update_id"), exc)
+            return None
+        try:
+            return update_to_incoming(update)
+        except (AttributeError, TypeError, ValueError) as exc:
+            log.info("Telegram update %s skipped: %s", data.get("update_id"), exc)
+            return None
+
+    # -- out --------------------------------------------------------------------------------
+
+    async def deliver(self, rows: list[OutboxMessage], files: AttachmentSource) -> Delivery:
+        """Send one row (Telegram has no batching): an edit, or a message and its files."""
+        row = rows[0]
+        message = Outgoing.from_dict(row.payload)
+        try:
+            if message.edit_of is not None:
+                return await self._remove_buttons(row.chat_id, message)
+            sent = await self.bot.send_message(
+                chat_id=row.chat_id,
+                text=render_html(message),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message),
+                disable_web_page_preview=True,
+            )
+            for attachment_id in message.files:
+                found = await files.read(attachment_id)
+                if found is not None:
+                    name, data = found
+                    await self.bot.send_document(
+                        chat_id=row.chat_id,
+                        document=data,
+                        filename=name,
+                        caption=html.escape(name)[:CAPTION_MAX],
+                        parse_mode=ParseMode.HTML,
+                    )
+            return Delivery(ok=True, message_id=str(sent.message_id), used_push=True)
+        except RetryAfter as exc:
+            return Delivery(ok=False, retry_after=_seconds(exc), error=str(exc))
+        except (Forbidden, BadRequest) as exc:
+            return Delivery(ok=False, permanent=True, error=f"{type(exc).__name__}: {exc}")
+        except (TimedOut, NetworkError) as exc:
+            return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
+        except TelegramError as exc:
+            return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
+
+    async def _remove_buttons(self, chat_id: str, message: Outgoing) -> Delivery:
+        target = message.extra.get("message_id")
+        if not target:
+            return Delivery(ok=True)
+        try:
+            await self.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=int(target), reply_markup=None
+            )
+        except BadRequest as exc:
+            # "message is not modified" or gone: the buttons are not there either way.
+            log.info("edit of %s/%s skipped: %s", chat_id, target, exc)
+        return Delivery(ok=True)
+
+    async def download(self, file: FileRef) -> FileFetch:
+        if file.size is not None and file.size > DOWNLOAD_MAX:
+            return FileFetch(None, _too_big())
+        try:
+            handle = await self.bot.get_file(file.file_id)
+            return FileFetch(bytes(await handle.download_as_bytearray()))
+        except BadRequest as exc:
+            if "too big" in str(exc).lower():
+                return FileFetch(None, _too_big())
+            return FileFetch(None, _("That file could not be fetched. Please send it again."))
+
+    async def acknowledge(self, incoming: Incoming, text: str | None) -> None:
+        """Stop the button's progress spinner, with a short notice when there is one."""
+        if not incoming.callback_id:
+            return
+        try:
+            await self.bot.answer_callback_query(
+                incoming.callback_id, text=(text or None) and text[:200]
+            )
+        except TelegramError as exc:
+            log.info("callback answer for %s failed: %s", incoming.callback_id, exc)
+
+    # -- setup ------------------------------------------------------------------------------
+
+    async def set_webhook(self, url: str, commands: list[tuple[str, str]]) -> None:
+        await self.bot.set_webhook(
+            url=url, secret_token=self._secret, allowed_updates=list(ALLOWED_UPDATES)
+        )
+        await self.bot.set_my_commands([BotCommand(c, d) for c, d in commands])
+
+    async def poll(self, offset: int | None, wait_seconds: int = 30) -> list[dict[str, Any]]:
+        """Long-poll for updates (offices without a public HTTPS address)."""
+        updates = await self.bot.get_updates(
+            offset=offset, timeout=wait_seconds, allowed_updates=list(ALLOWED_UPDATES)
+        )
+        return [u.to_dict() for u in updates]
+
+
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
+
+
+def _too_big() -> str:
+    return _(
+        "Telegram does not let bots fetch files over 20 MB. Please send a smaller file, "
+        "or split it into parts."
+    )
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # int vs timedelta deprecation in PTB 22
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def update_to_incoming(update: Update) -> Incoming | None:
+    """The neutral form of an update we act on; None for kinds we do not use."""
+    event_id = str(update.update_id)
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat.id if query.message else query.from_user.id
+        return Incoming(
+            channel="telegram",
+            user=str(query.from_user.id),
+            chat=str(chat),
+            event_id=event_id,
+            kind="button",
+            action=query.data,
+            callback_id=query.id,
+            message_id=str(query.message.message_id) if query.message else None,
+            language=query.from_user.language_code,
+            display_name=query.from_user.full_name,
+        )
+    if update.my_chat_member is not None:
+        member = update.my_chat_member
+        kind = "unfollow" if member.new_chat_member.status in ("kicked", "left") else "follow"
+        return Incoming(
+            channel="telegram",
+            user=str(member.from_user.id),
+            chat=str(member.chat.id),
+            event_id=event_id,
+            kind=kind,
+        )
+    message = update.message
+    if message is None or message.from_user is None:
+        return None
+    base = dict(
+        channel="telegram",
+        user=str(message.from_user.id),
+        chat=str(message.chat.id),
+        event_id=event_id,
+        language=message.from_user.language_code,
+        display_name=message.from_user.full_name,
+        message_id=str(message.message_id),
+    )
+    if message.document is not None:
+        doc = message.document
+        ref = FileRef(
+            file_id=doc.file_id,
+            name=doc.file_name or f"file-{doc.file_unique_id}",
+            size=doc.file_size,
+            mime_type=doc.mime_type,
+        )
+        return Incoming(**base, file=ref, text=message.caption)
+    if message.photo:
+        photo = message.photo[-1]  # the largest size
+        ref = FileRef(
+            file_id=photo.file_id,
+            name=f"photo-{photo.file_unique_id}.jpg",
+            size=photo.file_size,
+            kind="image",
+        )
+        return Incoming(**base, file=ref, text=message.caption)
+    if message.text is not None:
+        return Incoming(**base, text=message.text)
+    return Incoming(**base, kind="other")
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def render_html(message: Outgoing) -> str:
+    """The message as Telegram HTML: the card's title bold, its fields as lines, text escaped."""
+    parts = []
+    card = message.card
+    if card is not None:
+        if card.urgent:
+            parts.append("🔴 <b>" + html.escape(_("URGENT")) + "</b>")
+        parts.append("<b>" + html.escape(card.title) + "</b>")
+    parts.append(html.escape(message.text))
+    if card is not None and card.fields:
+        parts.append(
+            "\n".join(f"<b>{html.escape(k)}:</b> {html.escape(v or '-')}" for k, v in card.fields)
+        )
+    if message.date_picker is not None:
+        parts.append(
+            "<i>" + html.escape(_("Type a date such as 25/11/2569 or 25 พ.ย. 69.")) + "</i>"
+        )
+    text = "\n\n".join(parts)
+    if len(text) > TEXT_MAX:
+        text = html.escape(message.text[: TEXT_MAX - 200]) + "…"
+    return text
+
+
+def keyboard(message: Outgoing) -> InlineKeyboardMarkup | None:
+    buttons = [
+        InlineKeyboardButton(b.label, callback_data=b.action)
+        for b in message.buttons
+        if 0 < len(b.action.encode()) <= CALLBACK_DATA_MAX
+    ]
+    if not buttons:
+        return None
+    per_row = 1 if any(len(b.text) > 18 for b in buttons) else BUTTONS_PER_ROW
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    return InlineKeyboardMarkup(rows)
+
+
+BOT_COMMANDS = (
+    ("new", "ขอเผยแพร่ข้อมูล / New request"),
+    ("status", "คำขอของฉัน / My requests"),
+    ("cancel", "ยกเลิก / Cancel"),
+    ("link", "เชื่อมบัญชี LINE / Link accounts"),
+    ("help", "วิธีใช้ / Help"),
+)

@@ -1,0 +1,217 @@
+"""The outbox worker: delivers rows in order per chat, with retries, backoff and rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from tortoise.expressions import F, Q
+
+from bot.channels import AttachmentSource, Channel, Delivery
+from bot.metrics import Metrics
+from models.enums import OutboxStatus
+from models.events import Outgoing
+from models.messaging import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 0.5  # seconds; doubles per attempt, with full jitter
+BACKOFF_CAP = 300.0
+SENDING_LEASE = timedelta(minutes=2)  # a row left "sending" this long by a dead worker is retried
+LINE_BATCH = 5  # LINE: messages per reply/push call
+
+
+class RateLimiter:
+    """A token bucket: at most `rate` sends per second, in bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.stamp = asyncio.get_running_loop().time()
+        self.lock = asyncio.Lock()
+
+    async def take(self) -> None:
+        async with self.lock:
+            loop = asyncio.get_running_loop()
+            while True:
+                now = loop.time()
+                self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+                self.stamp = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+def backoff(attempts: int) -> float:
+    """Exponential backoff with full jitter."""
+    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1)))
+
+
+class OutboxWorker:
+    """Sends what the outbox holds; any instance may run one, rows are claimed conditionally."""
+
+    def __init__(
+        self,
+        channels: dict[str, Channel],
+        files: AttachmentSource,
+        metrics: Metrics | None = None,
+        concurrency: int = 16,
+    ) -> None:
+        self.channels = channels
+        self.files = files
+        self.metrics = metrics
+        self.wakeup = asyncio.Event()
+        self.concurrency = asyncio.Semaphore(concurrency)
+        # Telegram: about 30 messages a second to different chats (Bots FAQ); LINE: 2,000 req/s.
+        self.limits = {"telegram": RateLimiter(30, 30), "line": RateLimiter(500, 100)}
+
+    async def run(self) -> None:
+        while True:
+            try:
+                while await self.deliver_due():
+                    pass
+            except Exception:
+                log.exception("outbox round failed")
+            try:
+                await asyncio.wait_for(self.wakeup.wait(), timeout=0.5)
+            except TimeoutError:
+                pass
+            self.wakeup.clear()
+
+    async def deliver_due(self, now: datetime | None = None) -> int:
+        """One round: the first due row of each chat (with its reply-token companions) is sent."""
+        now = now or datetime.now(UTC)
+        await OutboxMessage.filter(
+            status=OutboxStatus.SENDING, next_attempt_at__lt=now - SENDING_LEASE
+        ).update(status=OutboxStatus.PENDING)
+        rows = (
+            await OutboxMessage.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])
+            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+            .order_by("id")
+            .limit(500)
+        )
+        chats: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            chats[(row.channel.value, row.chat_id)].append(row)
+        batches = []
+        for (channel, _chat), queue in chats.items():
+            head = queue[0]
+            if head.status == OutboxStatus.SENDING:
+                continue  # an earlier message of this chat is on its way: keep the order
+            if head.next_attempt_at is not None and head.next_attempt_at > now:
+                continue
+            batches.append(self._batch(channel, queue, now))
+        results = await asyncio.gather(*(self._send(batch) for batch in batches))
+        return sum(results)
+
+    @staticmethod
+    def _batch(channel: str, queue: list[OutboxMessage], now: datetime) -> list[OutboxMessage]:
+        """Rows of one chat that go out in one LINE call (one reply, or one push that costs one).
+
+        A push batch is fixed by its retry key: every row in it carries the head's key, so a retry
+        resends exactly the same body and LINE's 409 means all of them were delivered.
+        """
+        head = queue[0]
+        if channel != "line":
+            return [head]
+        for row in queue:
+            if row.reply_token and row.reply_until and row.reply_until < now:
+                row.reply_token = None  # too old to use: it becomes a push
+        batch = [head]
+        for row in queue[1:LINE_BATCH]:
+            if row.status != OutboxStatus.PENDING or row.reply_token != head.reply_token:
+                break
+            if (
+                not head.reply_token
+                and (head.attempts or row.attempts)
+                and row.retry_key != head.retry_key
+            ):
+                break
+            batch.append(row)
+        return batch
+
+    async def _send(self, batch: list[OutboxMessage]) -> int:
+        ids = [r.id for r in batch]
+        head = batch[0]
+        claimed = await OutboxMessage.filter(id__in=ids, status=OutboxStatus.PENDING).update(
+            status=OutboxStatus.SENDING,
+            attempts=F("attempts") + 1,
+            next_attempt_at=datetime.now(UTC),
+            retry_key=head.retry_key,
+            reply_token=head.reply_token,
+        )
+        if claimed != len(ids):
+            # Someone else took part of it: give back what we took and let the next round sort it.
+            await OutboxMessage.filter(id__in=ids, status=OutboxStatus.SENDING).update(
+                status=OutboxStatus.PENDING
+            )
+            return 0
+        channel = self.channels.get(head.channel.value)
+        async with self.concurrency:
+            if channel is None:
+                result = Delivery(ok=True)  # sandbox and platforms switched off: nothing to send
+            else:
+                await self.limits.get(channel.name, self.limits["line"]).take()
+                await self._resolve_edit(batch)
+                try:
+                    result = await asyncio.wait_for(channel.deliver(batch, self.files), timeout=60)
+                except TimeoutError:
+                    result = Delivery(ok=False, error="timeout")
+        await self._settle(batch, result)
+        return len(batch)
+
+    async def _resolve_edit(self, batch: list[OutboxMessage]) -> None:
+        """An edit names an outbox row; the platform needs that row's message id."""
+        for row in batch:
+            edit_of = row.payload.get("edit_of")
+            if edit_of:
+                target = await OutboxMessage.get_or_none(id=edit_of)
+                message = Outgoing.from_dict(row.payload)
+                message.extra["message_id"] = target.platform_message_id if target else None
+                row.payload = message.to_dict()
+
+    async def _settle(self, batch: list[OutboxMessage], result: Delivery) -> None:
+        ids = [r.id for r in batch]
+        now = datetime.now(UTC)
+        head = batch[0]
+        if self.metrics is not None:
+            self.metrics.delivery(head.channel.value, result)
+        if result.ok:
+            await OutboxMessage.filter(id=head.id).update(
+                status=OutboxStatus.SENT,
+                sent_at=now,
+                platform_message_id=result.message_id,
+                used_push=result.used_push,
+                last_error="",
+            )
+            await OutboxMessage.filter(id__in=ids[1:]).update(
+                status=OutboxStatus.SENT, sent_at=now, used_push=result.used_push
+            )
+            return
+        attempts = head.attempts + 1
+        if result.reply_refused:
+            # The reply token is spent or too old: the same message goes out as a push, once.
+            await OutboxMessage.filter(id__in=ids).update(
+                status=OutboxStatus.PENDING,
+                reply_token=None,
+                next_attempt_at=now,
+                last_error=result.error[:2000],
+            )
+            return
+        if result.permanent or attempts >= MAX_ATTEMPTS:
+            log.warning("outbox %s dead after %s attempts: %s", ids, attempts, result.error)
+            await OutboxMessage.filter(id__in=ids).update(
+                status=OutboxStatus.DEAD, last_error=result.error[:2000]
+            )
+            return
+        wait = result.retry_after if result.retry_after is not None else backoff(attempts)
+        await OutboxMessage.filter(id__in=ids).update(
+            status=OutboxStatus.PENDING,
+            next_attempt_at=now + timedelta(seconds=wait),
+            last_error=result.error[:2000],
+        )

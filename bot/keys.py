@@ -1,0 +1,21 @@
+"""Typed application keys: everything a request handler may reach, set in create_app."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.channels import Channel
+from bot.delivery import OutboxWorker
+from bot.inbox import InboxProcessor
+from bot.metrics import Metrics
+from bot.settings import Settings
+from models.org_config import OrgConfig
+from models.runtime import Runtime
+
+SETTINGS = web.AppKey("settings", Settings)
+ORG = web.AppKey("org", OrgConfig)
+RUNTIME = web.AppKey("runtime", Runtime)
+METRICS = web.AppKey("metrics", Metrics)
+CHANNELS = web.AppKey("channels", dict[str, Channel])
+INBOX = web.AppKey("inbox", InboxProcessor)
+OUTBOX = web.AppKey("outbox", OutboxWorker)

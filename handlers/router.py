@@ -1,0 +1,80 @@
+"""Where an event goes: enrolment for strangers, buttons to their flow, commands, dialogs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from handlers import enrol, submit  # noqa: F401 - importing a flow module registers it
+from handlers.base import BUTTONS, COMMAND_WORDS, COMMANDS, FLOWS, Context
+from locales import _
+from models.messaging import ButtonToken, Dialog
+
+log = logging.getLogger(__name__)
+
+
+def split_command(text: str) -> tuple[str | None, str]:
+    """("new", rest) for "/new", "new", "/new@webpub_bot" or "ขอเผยแพร่ข้อมูล"; (None, text) otherwise."""
+    stripped = text.strip()
+    if not stripped:
+        return None, ""
+    head, _sep, rest = stripped.partition(" ")
+    word = head.removeprefix("/").split("@", 1)[0].casefold()
+    if word in COMMAND_WORDS:
+        return COMMAND_WORDS[word], rest.strip()
+    whole = stripped.casefold()
+    if whole in COMMAND_WORDS:
+        return COMMAND_WORDS[whole], ""
+    return None, stripped
+
+
+async def handle(ctx: Context) -> None:
+    """Run whatever the event asks for; replies collect on the context."""
+    incoming = ctx.incoming
+    if incoming.kind in ("unfollow", "other") and ctx.person is None:
+        return
+    if incoming.kind in ("follow", "join"):
+        await enrol.greet(ctx)
+        return
+    if incoming.kind == "unfollow":
+        return
+    if ctx.person is None:
+        await enrol.stranger(ctx)
+        return
+    if incoming.kind == "button":
+        await _button(ctx)
+        return
+    if incoming.kind == "other":
+        ctx.reply(_("I can read text, files and button taps. Type /help to see what I can do."))
+        return
+    if incoming.text is not None and incoming.file is None:
+        command, rest = split_command(incoming.text)
+        if command is not None:
+            await COMMANDS[command](ctx, rest)
+            return
+    dialog = await Dialog.get_or_none(person_id=ctx.person.id)
+    if dialog is not None and dialog.flow in FLOWS:
+        await FLOWS[dialog.flow](ctx, dialog)
+        return
+    if incoming.file is not None and "new" in COMMANDS:
+        await COMMANDS["new"](ctx, "")
+        return
+    if incoming.text and enrol.looks_like_code(incoming.text):
+        await enrol.redeem_code(ctx, incoming.text)
+        return
+    ctx.reply(enrol.help_message(ctx))
+
+
+async def _button(ctx: Context) -> None:
+    """A tap: find the token, refuse stale or unknown ones politely, else run its flow."""
+    verb, _sep, token = (ctx.incoming.action or "").partition(":")
+    row = await ButtonToken.get_or_none(token=token) if token else None
+    if row is None or row.action != verb or verb not in BUTTONS:
+        ctx.notice = _("This button is no longer valid.")
+        ctx.reply(_("This button is no longer valid. Type /status to see your requests."))
+        return
+    if row.expires_at is not None and row.expires_at < ctx.now.astimezone(UTC):
+        ctx.notice = _("This button has expired.")
+        ctx.reply(_("This button has expired. Type /status to see your requests."))
+        return
+    await BUTTONS[verb](ctx, row)
