@@ -60,13 +60,14 @@ class OutboxWorker:
         channels: dict[str, Channel],
         files: AttachmentSource,
         metrics: Metrics | None = None,
-        concurrency: int = 16,
+        concurrency: int = 16, send_timeout: float = 20.0,
     ) -> None:
         self.channels = channels
         self.files = files
         self.metrics = metrics
         self.wakeup = asyncio.Event()
         self.concurrency = asyncio.Semaphore(concurrency)
+        self.send_timeout = send_timeout
         # Telegram: about 30 messages a second to different chats (Bots FAQ); LINE: 2,000 req/s.
         self.limits = {"telegram": RateLimiter(30, 30), "line": RateLimiter(500, 100)}
 
@@ -159,7 +160,7 @@ class OutboxWorker:
                 await self.limits.get(channel.name, self.limits["line"]).take()
                 await self._resolve_edit(batch)
                 try:
-                    result = await asyncio.wait_for(channel.deliver(batch, self.files), timeout=60)
+                    result = await asyncio.wait_for(channel.deliver(batch, self.files), timeout=self.send_timeout)
                 except TimeoutError:
                     result = Delivery(ok=False, error="timeout")
         await self._settle(batch, result)

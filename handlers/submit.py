@@ -13,7 +13,7 @@ from handlers.submit_steps import BY_NAME, EDITABLE, STEPS, Step, first_unanswer
 from locales import _
 from models import workflow
 from models.enums import Status
-from models.events import DatePicker, Outgoing
+from models.events import Button, DatePicker, Outgoing
 from models.messaging import ButtonToken, Dialog
 from models.notices import request_card
 from models.outbox import button, enqueue_push
@@ -260,7 +260,8 @@ async def _ask(ctx: Context, dialog: Dialog, req: Request, step_name: str) -> No
     ctx.reply(Outgoing(text=ask.text, buttons=buttons, date_picker=picker))
 
 
-async def _choice(ctx: Context, dialog: Dialog, label: str, value: str):
+async def _choice(ctx: Context, dialog: Dialog, label: str, value: str, style: str = "secondary") -> Button:
+    """A button answering the question just asked; stale once another question is asked."""
     assert ctx.person is not None
     return await button(
         label,
@@ -269,6 +270,7 @@ async def _choice(ctx: Context, dialog: Dialog, label: str, value: str):
         request_id=dialog.request_id,
         data={"dialog": dialog.id, "asked": dialog.data["asked"], "value": value},
         ttl=timedelta(days=7),
+        style=style,
     )
 
 

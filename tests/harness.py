@@ -155,10 +155,12 @@ class Actor:
 
     def find_button(self, label: str) -> tuple[dict, dict]:
         """The newest message with a button whose label contains `label`, and that button."""
-        for message in reversed(self.messages()):
-            for b in message["buttons"]:
-                if label in (b.get("label") or b.get("text") or ""):
-                    return message, b
+        for exact in (True, False):
+            for message in reversed(self.messages()):
+                for b in message["buttons"]:
+                    shown = b.get("label") or b.get("text") or ""
+                    if shown == label if exact else label in shown:
+                        return message, b
         raise AssertionError(f"{self.name} sees no button {label!r}; last: {self.last_text!r}")
 
     async def taps(self, label: str, *, date: str | None = None) -> list[str]:

@@ -7,6 +7,7 @@ import hmac
 import html
 import json
 import logging
+import os
 import warnings
 from datetime import timedelta
 from typing import Any
@@ -44,6 +45,8 @@ class TelegramChannel:
     name = "telegram"
 
     def __init__(self, settings: Settings) -> None:
+        # Opt in to PTB 23's timedelta retry_after now; the int form warns on every 429.
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
         self._secret = webhook_secret(settings)
         self.bot = Bot(
             settings.telegram_token or "",

@@ -1,0 +1,53 @@
+"""The staff's whole experience of asking to publish something, on both platforms."""
+
+import json
+import subprocess
+
+import pytest
+
+from models.enums import Status
+from models.request import Attachment, Request
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+async def submit_everything(staff, *, urgent: bool = False) -> None:
+    """Answer every question of /new, a PDF included, and submit."""
+    await staff.says("/new")
+    await staff.taps("ประชาสัมพันธ์")
+    await staff.says("ประกาศรับสมัครพนักงานจ้าง")
+    await staff.says("รับสมัครพนักงานจ้างตามภารกิจ 3 อัตรา")
+    await staff.sends_file("ประกาศรับสมัคร.pdf", PDF)
+    await staff.taps("เสร็จ")
+    await staff.taps("กองคลัง")
+    await staff.picks_date("2026-11-01")
+    await staff.picks_date("2026-11-30")
+    await staff.taps("วันนี้")
+    await staff.taps("30 วัน")
+    if urgent:
+        await staff.taps("ด่วน")
+        await staff.says("ต้องประกาศก่อนสิ้นเดือน")
+    else:
+        await staff.taps("ไม่ด่วน")
+    await staff.says("ติดต่อ 042-611-000")
+    await staff.taps("รับรอง")
+    await staff.taps("ส่งคำขอ")
+
+
+@pytest.mark.parametrize("platform", ["line", "telegram"])
+async def test_submit_with_every_field_reaches_pending(world, platform):
+    staff = await world.enrol("สมศรี", on=platform)
+    await submit_everything(staff)
+    assert "WP-25" in staff.last_text
+    req = await Request.get(owner_id=staff.person_id)
+    assert req.status == Status.PENDING
+    assert req.title == "ประกาศรับสมัครพนักงานจ้าง"
+    assert req.summary.startswith("รับสมัคร")
+    assert req.source == "กองคลัง"
+    assert req.data_from.isoformat() == "2026-11-01" and req.data_until.isoformat() == "2026-11-30"
+    assert req.remarks == "ติดต่อ 042-611-000" and req.certified
+    assert (req.end_date - req.publish_date).days == 30
+    files = await Attachment.filter(request_id=req.id)
+    assert [(f.original_name, f.extension, f.mime_type, f.size) for f in files] == [
+        ("ประกาศรับสมัคร.pdf", "pdf", "application/pdf", len(PDF))
+    ]
