@@ -45,9 +45,10 @@ async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.boot import running
+    from bot.boot import load_org, running
     from models.db import upgrade
 
+    load_org(settings)  # a bad org file stops here, before the database is touched
     applied = await upgrade(settings.database_url)
     async with running(settings):
         pass  # ensures the organization and its categories from the org file
@@ -213,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
 def _load_extensions() -> None:
     import importlib
 
-    for module in ("bot.cli_platforms", "scheduler.cli"):
+    for module in ("bot.cli_platforms", "bot.cli_delegate", "scheduler.cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

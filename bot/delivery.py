@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
 
 from bot.channels import AttachmentSource, Channel, Delivery
 from bot.metrics import Metrics
@@ -60,7 +61,8 @@ class OutboxWorker:
         channels: dict[str, Channel],
         files: AttachmentSource,
         metrics: Metrics | None = None,
-        concurrency: int = 16, send_timeout: float = 20.0,
+        concurrency: int = 16,
+        send_timeout: float = 20.0,
     ) -> None:
         self.channels = channels
         self.files = files
@@ -85,30 +87,52 @@ class OutboxWorker:
             self.wakeup.clear()
 
     async def deliver_due(self, now: datetime | None = None) -> int:
-        """One round: the first due row of each chat (with its reply-token companions) is sent."""
+        """One round: claim the first due row of each chat (with the rows that can share its
+        call) in one transaction, send them all, and record every outcome in one more."""
         now = now or datetime.now(UTC)
-        await OutboxMessage.filter(
-            status=OutboxStatus.SENDING, next_attempt_at__lt=now - SENDING_LEASE
-        ).update(status=OutboxStatus.PENDING)
-        rows = (
-            await OutboxMessage.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])
-            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-            .order_by("id")
-            .limit(500)
-        )
-        chats: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
-        for row in rows:
-            chats[(row.channel.value, row.chat_id)].append(row)
-        batches = []
-        for (channel, _chat), queue in chats.items():
-            head = queue[0]
-            if head.status == OutboxStatus.SENDING:
-                continue  # an earlier message of this chat is on its way: keep the order
-            if head.next_attempt_at is not None and head.next_attempt_at > now:
-                continue
-            batches.append(self._batch(channel, queue, now))
+        batches = await self._claim(now)
+        if not batches:
+            return 0
         results = await asyncio.gather(*(self._send(batch) for batch in batches))
-        return sum(results)
+        async with in_transaction():
+            for batch, result in zip(batches, results, strict=True):
+                await self._settle(batch, result)
+        return sum(len(b) for b in batches)
+
+    async def _claim(self, now: datetime) -> list[list[OutboxMessage]]:
+        async with in_transaction() as connection:
+            if connection.capabilities.dialect == "postgres":
+                # Claimers on several instances take turns; SQLite's BEGIN IMMEDIATE already does.
+                await connection.execute_query("SELECT pg_advisory_xact_lock(7340401)")
+            await OutboxMessage.filter(
+                status=OutboxStatus.SENDING, next_attempt_at__lt=now - SENDING_LEASE
+            ).update(status=OutboxStatus.PENDING)
+            rows = (
+                await OutboxMessage.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])
+                .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+                .order_by("id")
+                .limit(500)
+            )
+            chats: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
+            for row in rows:
+                chats[(row.channel.value, row.chat_id)].append(row)
+            batches = []
+            for (channel, _chat), queue in chats.items():
+                head = queue[0]
+                if head.status == OutboxStatus.SENDING:
+                    continue  # an earlier message of this chat is on its way: keep the order
+                if head.next_attempt_at is not None and head.next_attempt_at > now:
+                    continue
+                batch = self._batch(channel, queue, now)
+                await OutboxMessage.filter(id__in=[r.id for r in batch]).update(
+                    status=OutboxStatus.SENDING,
+                    attempts=F("attempts") + 1,
+                    next_attempt_at=now,
+                    retry_key=head.retry_key,
+                    reply_token=head.reply_token,
+                )
+                batches.append(batch)
+        return batches
 
     @staticmethod
     def _batch(channel: str, queue: list[OutboxMessage], now: datetime) -> list[OutboxMessage]:
@@ -136,35 +160,19 @@ class OutboxWorker:
             batch.append(row)
         return batch
 
-    async def _send(self, batch: list[OutboxMessage]) -> int:
-        ids = [r.id for r in batch]
-        head = batch[0]
-        claimed = await OutboxMessage.filter(id__in=ids, status=OutboxStatus.PENDING).update(
-            status=OutboxStatus.SENDING,
-            attempts=F("attempts") + 1,
-            next_attempt_at=datetime.now(UTC),
-            retry_key=head.retry_key,
-            reply_token=head.reply_token,
-        )
-        if claimed != len(ids):
-            # Someone else took part of it: give back what we took and let the next round sort it.
-            await OutboxMessage.filter(id__in=ids, status=OutboxStatus.SENDING).update(
-                status=OutboxStatus.PENDING
-            )
-            return 0
-        channel = self.channels.get(head.channel.value)
+    async def _send(self, batch: list[OutboxMessage]) -> Delivery:
+        channel = self.channels.get(batch[0].channel.value)
+        if channel is None:
+            return Delivery(ok=True)  # sandbox and platforms switched off: nothing to send
         async with self.concurrency:
-            if channel is None:
-                result = Delivery(ok=True)  # sandbox and platforms switched off: nothing to send
-            else:
-                await self.limits.get(channel.name, self.limits["line"]).take()
-                await self._resolve_edit(batch)
-                try:
-                    result = await asyncio.wait_for(channel.deliver(batch, self.files), timeout=self.send_timeout)
-                except TimeoutError:
-                    result = Delivery(ok=False, error="timeout")
-        await self._settle(batch, result)
-        return len(batch)
+            await self.limits.get(channel.name, self.limits["line"]).take()
+            await self._resolve_edit(batch)
+            try:
+                return await asyncio.wait_for(
+                    channel.deliver(batch, self.files), timeout=self.send_timeout
+                )
+            except TimeoutError:
+                return Delivery(ok=False, error="timeout")
 
     async def _resolve_edit(self, batch: list[OutboxMessage]) -> None:
         """An edit names an outbox row; the platform needs that row's message id."""

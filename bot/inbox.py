@@ -6,11 +6,10 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from bot.channels import Channel
+from bot.channels import Channel, RawEvent
 from handlers.base import Context, Upload
 from handlers.router import handle
 from locales import _, pick_locale, using_locale
@@ -27,22 +26,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 
 
-async def record(incomings: list[Incoming]) -> int:
-    """Store each event once (unique per channel and event id); returns how many were new."""
-    new = 0
-    for incoming in incomings:
-        try:
-            await InboxEvent.create(
-                channel=incoming.channel,
-                event_id=incoming.event_id[:100],
-                payload=incoming.to_dict(),
-            )
-            new += 1
-        except IntegrityError:
-            log.info("duplicate %s event %s ignored", incoming.channel, incoming.event_id)
-    return new
-
-
 class InboxProcessor:
     """Takes recorded events in order and runs the conversation for each."""
 
@@ -53,6 +36,39 @@ class InboxProcessor:
         self.channels = channels
         self.wakeup = asyncio.Event()
         self.outbox_wakeup = on_replies
+        self._waiting: list[tuple[list[InboxEvent], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def accept(self, channel: str, events: list[RawEvent]) -> None:
+        """Record verified events durably before the webhook is answered.
+
+        Concurrent webhooks share one transaction (group commit): one fsync for many events.
+        A repeated event id is ignored by the unique index, so a redelivery is stored once.
+        """
+        rows = [InboxEvent(channel=channel, event_id=e.event_id, payload=e.data) for e in events]
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((rows, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await done
+        self.wakeup.set()
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                async with in_transaction():
+                    await InboxEvent.bulk_create(
+                        [r for rows, _f in batch for r in rows], ignore_conflicts=True
+                    )
+            except Exception as exc:
+                for _rows, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _rows, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     async def run(self) -> None:
         """Work until cancelled; wakes on new events and looks again every second regardless."""
@@ -68,63 +84,88 @@ class InboxProcessor:
                 pass
             self.wakeup.clear()
 
-    async def process_batch(self, limit: int = 50) -> int:
+    async def process_batch(self, limit: int = 16) -> int:
+        """Handle the oldest waiting events, each in a transaction of its own.
+
+        Short transactions keep the database free for webhooks being accepted meanwhile; files
+        are fetched before the transaction begins, so network time holds no lock.
+        """
         rows = await InboxEvent.filter(status=InboxStatus.RECEIVED).order_by("id").limit(limit)
         for row in rows:
-            await self.process(row)
+            row, channel, incoming, upload = await self._prepare(row)
+            if channel is None or incoming is None:
+                await InboxEvent.filter(id=row.id).update(
+                    status=InboxStatus.DONE, processed_at=datetime.now(UTC)
+                )
+                continue
+            try:
+                async with in_transaction():
+                    ctx = await self._handle(row, incoming, upload)
+            except Exception:
+                log.exception("handling %s event %s failed", incoming.channel, incoming.event_id)
+                await self._failed(row, incoming)
+                continue
+            if ctx is None:
+                continue
+            if ctx.replies:
+                self.outbox_wakeup.set()
+            if incoming.kind == "button":
+                await channel.acknowledge(incoming, ctx.notice)
         return len(rows)
 
-    async def process(self, row: InboxEvent) -> None:
-        incoming = Incoming.from_dict(row.payload)
-        channel = self.channels.get(incoming.channel)
-        try:
-            identity = await Identity.get_or_none(
+    async def _prepare(
+        self, row: InboxEvent
+    ) -> tuple[InboxEvent, Channel | None, Incoming | None, Upload | None]:
+        """Parse the stored event and fetch a file an enrolled person sent."""
+        channel = self.channels.get(row.channel.value)
+        incoming = channel.to_incoming(row.payload) if channel is not None else None
+        upload = None
+        if channel is not None and incoming is not None and incoming.file is not None:
+            known = await Identity.filter(
                 channel=incoming.channel, platform_user_id=incoming.user
-            )
-            person = await Person.get_or_none(id=identity.person_id) if identity else None
-            upload = await self._fetch(incoming, channel) if person and incoming.file else None
-            ctx = await self._handle(row, incoming, person, identity, upload)
-        except Exception:
-            log.exception("handling %s event %s failed", incoming.channel, incoming.event_id)
-            await self._failed(row, incoming)
-            return
-        if ctx is None:
-            return
-        if ctx.replies:
-            self.outbox_wakeup.set()
-        if channel is not None and incoming.kind == "button":
-            await channel.acknowledge(incoming, ctx.notice)
+            ).exists()
+            if known:
+                try:
+                    upload = await self._fetch(incoming, channel)
+                except Exception:
+                    log.exception(
+                        "fetching %s file %s failed", incoming.channel, incoming.file.file_id
+                    )
+                    upload = Upload(
+                        name=incoming.file.name,
+                        refusal=_("That file could not be fetched. Please send it again."),
+                    )
+        return row, channel, incoming, upload
 
     async def _handle(
-        self,
-        row: InboxEvent,
-        incoming: Incoming,
-        person: Person | None,
-        identity: Identity | None,
-        upload: Upload | None,
+        self, row: InboxEvent, incoming: Incoming, upload: Upload | None
     ) -> Context | None:
-        """Run the flow, write its replies and mark the event done, all in one transaction."""
+        """Run the flow, write its replies and mark the event done (inside the caller's transaction)."""
+        now = datetime.now(UTC)
+        claimed = await InboxEvent.filter(id=row.id, status=InboxStatus.RECEIVED).update(
+            status=InboxStatus.DONE, processed_at=now, attempts=F("attempts") + 1
+        )
+        if not claimed:
+            return None  # another worker handled it first
+        identity = await Identity.get_or_none(
+            channel=incoming.channel, platform_user_id=incoming.user
+        )
+        person = await Person.get_or_none(id=identity.person_id) if identity else None
         locale = pick_locale(
             person.locale if person else None, incoming.language, self.rt.default_locale
         )
         ctx = Context(
             rt=self.rt,
             incoming=incoming,
-            now=datetime.now(UTC),
+            now=now,
             locale=locale,
             person=person,
             identity=identity,
             upload=upload,
         )
-        async with in_transaction():
-            claimed = await InboxEvent.filter(id=row.id, status=InboxStatus.RECEIVED).update(
-                status=InboxStatus.DONE, processed_at=ctx.now, attempts=F("attempts") + 1
-            )
-            if not claimed:
-                return None  # another worker handled it first
-            with using_locale(locale):
-                await handle(ctx)
-            await write_replies(ctx)
+        with using_locale(locale):
+            await handle(ctx)
+        await write_replies(ctx)
         return ctx
 
     async def _fetch(self, incoming: Incoming, channel: Channel | None) -> Upload:
@@ -138,7 +179,9 @@ class InboxProcessor:
             if fetched.data is None:
                 return Upload(name=incoming.file.name, refusal=fetched.refusal)
             try:
-                checked = inspect_file(fetched.data, incoming.file.name, files)
+                checked = await asyncio.to_thread(
+                    inspect_file, fetched.data, incoming.file.name, files
+                )
             except FileRefused as exc:
                 return Upload(name=incoming.file.name, refusal=str(exc))
             await asyncio.to_thread(store_file, fetched.data, self.rt.data_dir)

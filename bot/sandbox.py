@@ -13,8 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.channels import AttachmentSource, Delivery, FileFetch
-from bot.inbox import record
+from bot.channels import AttachmentSource, Delivery, FileFetch, RawEvent
 from bot.keys import CHANNELS, INBOX, OUTBOX, RUNTIME, SETTINGS
 from models.events import FileRef, Incoming, Outgoing
 from models.messaging import OutboxMessage
@@ -37,8 +36,11 @@ class SandboxChannel:
     async def close(self) -> None:
         return None
 
-    def parse_webhook(self, body: bytes, headers: dict[str, str]) -> list[Incoming]:
-        return []
+    def verify_webhook(self, body: bytes, headers: dict[str, str]) -> list[RawEvent]:
+        return []  # the page posts to /sandbox/send, not to a webhook
+
+    def to_incoming(self, data: dict) -> Incoming | None:
+        return Incoming.from_dict(data)
 
     async def deliver(self, rows: list[OutboxMessage], files: AttachmentSource) -> Delivery:
         return Delivery(ok=True, message_id=str(rows[0].id))
@@ -93,8 +95,7 @@ async def send(request: web.Request) -> web.Response:
         language=rt.default_locale,
         display_name=user,
     )
-    await record([incoming])
-    request.app[INBOX].wakeup.set()
+    await request.app[INBOX].accept("sandbox", [RawEvent(incoming.event_id, incoming.to_dict())])
     request.app[OUTBOX].wakeup.set()
     return web.json_response({"ok": True})
 

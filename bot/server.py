@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.boot import load_org
-from bot.inbox import record
+from bot.channels import RawEvent
 from bot.keys import CHANNELS, INBOX
 from bot.settings import Settings
 
@@ -57,8 +57,7 @@ async def poll_telegram(app: web.Application) -> None:
             log.warning("Telegram polling failed: %s", exc)
             await asyncio.sleep(5)
             continue
-        incomings = [i for u in updates if (i := channel.parse_update(u)) is not None]
-        if incomings and await record(incomings):
-            app[INBOX].wakeup.set()
+        if updates:
+            await app[INBOX].accept("telegram", [RawEvent(str(u["update_id"]), u) for u in updates])
         if updates:
             offset = max(u["update_id"] for u in updates) + 1

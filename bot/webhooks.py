@@ -8,7 +8,6 @@ import time
 from aiohttp import web
 
 from bot.channels import WebhookRejected
-from bot.inbox import record
 from bot.keys import CHANNELS, INBOX, METRICS
 
 log = logging.getLogger(__name__)
@@ -29,13 +28,13 @@ async def _accept(request: web.Request, name: str) -> web.Response:
         return web.json_response({"error": "body too large"}, status=413)
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:
-        incomings = channel.parse_webhook(body, headers)
+        events = channel.verify_webhook(body, headers)
     except WebhookRejected as exc:
         metrics.webhooks.labels(name, str(exc.status)).inc()
         log.warning("%s webhook refused (%s): %s", name, exc.status, exc)
         return web.json_response({"error": str(exc)}, status=exc.status)
-    if incomings and await record(incomings):
-        request.app[INBOX].wakeup.set()
+    if events:
+        await request.app[INBOX].accept(name, events)
     metrics.webhooks.labels(name, "ok").inc()
     metrics.webhook_seconds.labels(name).observe(time.perf_counter() - started)
     return web.json_response({"ok": True})

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise import fields
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 GENESIS = "0" * 64
 
@@ -81,7 +83,8 @@ async def append_event(
     at = at or datetime.now(UTC)
     changed = await AuditHead.filter(org_id=org_id).update(seq=F("seq") + 1)
     if not changed:
-        await AuditHead.create(org_id=org_id, seq=1)
+        await _create_head(org_id)
+        await AuditHead.filter(org_id=org_id).update(seq=F("seq") + 1)
     head = await AuditHead.get(org_id=org_id)
     text = canonical(head.seq, at, actor_id, request_id, kind, data)
     digest = chain_hash(head.hash, text)
@@ -98,6 +101,15 @@ async def append_event(
     )
     await AuditHead.filter(org_id=org_id).update(hash=digest)
     return event
+
+
+async def _create_head(org_id: int) -> None:
+    """The head of a new chain; when first appends race, one creates it, the others wait."""
+    try:
+        async with in_transaction():
+            await AuditHead.create(org_id=org_id)
+    except IntegrityError:
+        pass  # a concurrent first append created it; ours waited for its commit to see it
 
 
 @dataclass(frozen=True)

@@ -42,10 +42,14 @@ async def open_db(database_url: str) -> None:
 
 
 async def close_db() -> None:
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
     await Tortoise.close_connections()
     # Forget the model bindings too, so a later open (another database, another engine) rebuilds
-    # them; tortoise otherwise keeps the first engine's query builder on every model.
+    # them; tortoise otherwise keeps the first engine's query builder on every model, and its
+    # insert statements cached by connection name ("default"), whatever the engine.
     await Tortoise._reset_apps()
+    EXECUTOR_CACHE.clear()
 
 
 @asynccontextmanager

@@ -21,6 +21,14 @@ class WebhookRejected(Exception):
 
 
 @dataclass(frozen=True)
+class RawEvent:
+    """A verified platform event, kept as the platform sent it until the inbox handles it."""
+
+    event_id: str
+    data: dict
+
+
+@dataclass(frozen=True)
 class Delivery:
     """How one send attempt went."""
 
@@ -46,7 +54,9 @@ class Channel(Protocol):
 
     async def close(self) -> None: ...
 
-    def parse_webhook(self, body: bytes, headers: dict[str, str]) -> list[Incoming]: ...
+    def verify_webhook(self, body: bytes, headers: dict[str, str]) -> list[RawEvent]: ...
+
+    def to_incoming(self, data: dict) -> Incoming | None: ...
 
     async def deliver(self, rows: list[OutboxMessage], files: AttachmentSource) -> Delivery: ...
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from typing import Any
@@ -29,7 +30,7 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
-from bot.channels import AttachmentSource, Delivery, FileFetch, WebhookRejected
+from bot.channels import AttachmentSource, Delivery, FileFetch, RawEvent, WebhookRejected
 from bot.settings import Settings
 from locales import _
 from models.events import Card, FileRef, Incoming, Outgoing
@@ -93,8 +94,8 @@ class LineChannel:
 
     # -- in ---------------------------------------------------------------------------------
 
-    def parse_webhook(self, body: bytes, headers: dict[str, str]) -> list[Incoming]:
-        """Verify the signature over the raw body, then turn each event into an Incoming."""
+    def verify_webhook(self, body: bytes, headers: dict[str, str]) -> list[RawEvent]:
+        """Check the signature over the raw body; the events are parsed later, by the inbox."""
         signature = headers.get("x-line-signature", "")
         try:
             text = body.decode("utf-8")
@@ -103,34 +104,35 @@ class LineChannel:
         if not signature or not self._validator.validate(text, signature):
             raise WebhookRejected(401, "bad or missing x-line-signature")
         try:
-            payload = json.loads(text)
-            raw_events = payload["events"]
+            raw_events = json.loads(text)["events"]
             if not isinstance(raw_events, list):
                 raise TypeError("events is not a list")
         except (ValueError, KeyError, TypeError) as exc:
             raise WebhookRejected(400, f"malformed body: {exc}") from None
         found = []
         for raw in raw_events:
-            incoming = self._parse_event(raw)
-            if incoming is not None:
-                found.append(incoming)
+            if not isinstance(raw, dict) or raw.get("mode") == "standby":
+                continue  # another module channel holds the chat: do nothing
+            event_id = raw.get("webhookEventId")
+            if not isinstance(event_id, str) or not event_id:
+                canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False).encode()
+                event_id = "sha-" + hashlib.sha256(canonical).hexdigest()[:40]
+            found.append(RawEvent(event_id[:100], raw))
         return found
 
-    def _parse_event(self, raw: Any) -> Incoming | None:
-        """One event; anything the SDK cannot read is logged and skipped, never a 5xx."""
-        if not isinstance(raw, dict):
-            return None
+    def to_incoming(self, data: dict) -> Incoming | None:
+        """One event in the neutral form; anything the SDK cannot read is logged and skipped."""
         try:
-            event = Event.from_dict(raw)
+            event = Event.from_dict(data)
         except (ValueError, TypeError, KeyError) as exc:
-            log.info("LINE event not understood (%s): %s", raw.get("type"), exc)
+            log.info("LINE event not understood (%s): %s", data.get("type"), exc)
             return None
-        if event is None or getattr(event, "mode", None) == "standby":
-            return None  # another module channel holds the chat: do nothing
+        if event is None:
+            return None
         try:
-            return event_to_incoming(event, raw)
+            return event_to_incoming(event, data)
         except (AttributeError, TypeError, ValueError) as exc:
-            log.info("LINE event skipped (%s): %s", raw.get("type"), exc)
+            log.info("LINE event skipped (%s): %s", data.get("type"), exc)
             return None
 
     # -- out --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.channels import AttachmentSource, Delivery, FileFetch, WebhookRejected
+from bot.channels import AttachmentSource, Delivery, FileFetch, RawEvent, WebhookRejected
 from bot.settings import Settings
 from locales import _
 from models.events import FileRef, Incoming, Outgoing
@@ -64,8 +64,8 @@ class TelegramChannel:
 
     # -- in ---------------------------------------------------------------------------------
 
-    def parse_webhook(self, body: bytes, headers: dict[str, str]) -> list[Incoming]:
-        """Check the secret token header, then turn the update into an Incoming."""
+    def verify_webhook(self, body: bytes, headers: dict[str, str]) -> list[RawEvent]:
+        """Check the secret token header; the update is parsed later, by the inbox."""
         given = headers.get("x-telegram-bot-api-secret-token", "")
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
             raise WebhookRejected(401, "bad or missing secret token")
@@ -75,10 +75,9 @@ class TelegramChannel:
                 raise ValueError("no update_id")
         except ValueError as exc:
             raise WebhookRejected(400, f"malformed update: {exc}") from None
-        incoming = self.parse_update(data)
-        return [incoming] if incoming is not None else []
+        return [RawEvent(str(data["update_id"]), data)]
 
-    def parse_update(self, data: dict[str, Any]) -> Incoming | None:
+    def to_incoming(self, data: dict[str, Any]) -> Incoming | None:
         try:
             update = Update.de_json(data, self.bot)
         except (KeyError, TypeError, ValueError) as exc:
