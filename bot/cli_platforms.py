@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+from pathlib import Path
 
 from bot.cli import _EXTENSIONS
 from bot.settings import Settings
@@ -51,6 +53,26 @@ async def cmd_line_quota(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_line_richmenu(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.line import LineChannel
+    from bot.richmenu import draw_image, menu_request
+
+    image = draw_image()
+    if args.image_out:
+        await asyncio.to_thread(Path(args.image_out).write_bytes, image)
+    if not settings.line_enabled:
+        print("WEBPUB_LINE_CHANNEL_SECRET / WEBPUB_LINE_CHANNEL_ACCESS_TOKEN are not set")
+        return 2
+    channel = LineChannel(settings)
+    await channel.start()
+    try:
+        menu_id = await channel.install_rich_menu(menu_request(), image)
+    finally:
+        await channel.close()
+    print(f"rich menu {menu_id} created and set as the default")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     telegram = sub.add_parser("telegram", help="Telegram").add_subparsers(
         dest="tg_command", required=True
@@ -62,6 +84,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     quota = line.add_parser("quota", help="this month's push quota and consumption")
     quota.add_argument("--json", action="store_true")
     quota.set_defaults(func=cmd_line_quota)
+    menu = line.add_parser("richmenu", help="create the rich menu (new request, my requests, help)")
+    menu.add_argument("--image-out", help="also write the menu image (PNG) to this file")
+    menu.set_defaults(func=cmd_line_richmenu)
 
 
 _EXTENSIONS.append(register)

@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 0.5  # seconds; doubles per attempt, with full jitter
 BACKOFF_CAP = 300.0
-SENDING_LEASE = timedelta(minutes=2)  # a row left "sending" this long by a dead worker is retried
 LINE_BATCH = 5  # LINE: messages per reply/push call
 
 
@@ -105,7 +104,8 @@ class OutboxWorker:
                 # Claimers on several instances take turns; SQLite's BEGIN IMMEDIATE already does.
                 await connection.execute_query("SELECT pg_advisory_xact_lock(7340401)")
             await OutboxMessage.filter(
-                status=OutboxStatus.SENDING, next_attempt_at__lt=now - SENDING_LEASE
+                status=OutboxStatus.SENDING,
+                next_attempt_at__lt=now - timedelta(seconds=2 * self.send_timeout),
             ).update(status=OutboxStatus.PENDING)
             rows = (
                 await OutboxMessage.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])

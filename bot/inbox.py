@@ -15,7 +15,7 @@ from handlers.router import handle
 from locales import _, pick_locale, using_locale
 from models.enums import InboxStatus
 from models.events import Incoming, Outgoing
-from models.files import FileRefused, inspect_file, store_file
+from models.files import FileRefused, inspect_file, refuse_declared_size, store_file
 from models.messaging import InboxEvent
 from models.outbox import enqueue_reply
 from models.people import Identity, Person
@@ -175,6 +175,11 @@ class InboxProcessor:
         with using_locale(pick_locale(None, incoming.language, self.rt.default_locale)):
             if channel is None:
                 return Upload(name=incoming.file.name, refusal=_("That file could not be fetched."))
+            try:
+                if incoming.file.size is not None:
+                    refuse_declared_size(incoming.file.size, files)
+            except FileRefused as exc:
+                return Upload(name=incoming.file.name, refusal=str(exc))
             fetched = await channel.download(incoming.file)
             if fetched.data is None:
                 return Upload(name=incoming.file.name, refusal=fetched.refusal)

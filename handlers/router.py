@@ -5,8 +5,18 @@ from __future__ import annotations
 import logging
 from datetime import UTC
 
-from handlers import enrol, submit  # noqa: F401 - importing a flow module registers it
+from handlers import (  # noqa: F401 - importing a flow module registers it
+    decide,
+    delegate,
+    enrol,
+    groups,
+    publish,
+    revise,
+    submit,
+    verbal,
+)
 from handlers.base import BUTTONS, COMMAND_WORDS, COMMANDS, FLOWS, Context
+from handlers.common import in_group
 from locales import _
 from models.messaging import ButtonToken, Dialog
 
@@ -31,6 +41,9 @@ def split_command(text: str) -> tuple[str | None, str]:
 async def handle(ctx: Context) -> None:
     """Run whatever the event asks for; replies collect on the context."""
     incoming = ctx.incoming
+    if in_group(ctx):
+        await _group_event(ctx)
+        return
     if incoming.kind in ("unfollow", "other") and ctx.person is None:
         return
     if incoming.kind in ("follow", "join"):
@@ -65,9 +78,40 @@ async def handle(ctx: Context) -> None:
     ctx.reply(enrol.help_message(ctx))
 
 
+# In a group chat only these slash commands and the answers to these dialogs are taken, so
+# that the bot stays quiet while people talk.
+GROUP_COMMANDS = frozenset({"webmastergroup", "tasks", "verbal", "help"})
+GROUP_FLOWS = frozenset({publish.FLOW, verbal.FLOW, decide.FLOW})
+
+
+async def _group_event(ctx: Context) -> None:
+    """A group chat: the bot joining or leaving, taps, and a few commands of enrolled people."""
+    incoming = ctx.incoming
+    if incoming.kind in ("follow", "join"):
+        await groups.greet(ctx)
+    elif incoming.kind == "unfollow":
+        await groups.left(ctx)
+    elif ctx.person is None:
+        if incoming.kind == "button":
+            ctx.notice = _("You are not enrolled yet.")
+    elif incoming.kind == "button":
+        await _button(ctx)
+    elif incoming.text and incoming.file is None:
+        command, rest = split_command(incoming.text)
+        if command in GROUP_COMMANDS and incoming.text.lstrip().startswith("/"):
+            await COMMANDS[command](ctx, rest)
+            return
+        dialog = await Dialog.get_or_none(person_id=ctx.person.id)
+        if dialog is not None and dialog.flow in GROUP_FLOWS:
+            await FLOWS[dialog.flow](ctx, dialog)
+
+
 async def _button(ctx: Context) -> None:
     """A tap: find the token, refuse stale or unknown ones politely, else run its flow."""
     verb, _sep, token = (ctx.incoming.action or "").partition(":")
+    if verb == "menu" and token in COMMANDS:
+        await COMMANDS[token](ctx, "")  # the LINE rich menu
+        return
     row = await ButtonToken.get_or_none(token=token) if token else None
     if row is None or row.action != verb or verb not in BUTTONS:
         ctx.notice = _("This button is no longer valid.")

@@ -266,14 +266,19 @@ def _refuse_size(data: bytes, files: Files) -> None:
     """Refuse an empty file or one over the organization's size limit."""
     if not data:
         raise FileRefused(_("The file is empty. Please send it again."), Refusal.EMPTY)
-    if len(data) > files.max_size_bytes:
+    refuse_declared_size(len(data), files)
+
+
+def refuse_declared_size(size: int, files: Files) -> None:
+    """Refuse a file over the size limit from the size the platform states, before fetching it."""
+    if size > files.max_size_bytes:
         message = _(
             "The file is {size} MB, larger than the {limit} MB limit. "
             "Please send a smaller file or split it."
         )
-        size = math.ceil(len(data) * 10 / MIB) / 10
+        megabytes = math.ceil(size * 10 / MIB) / 10
         raise FileRefused(
-            message.format(size=f"{size:g}", limit=f"{files.max_size_mb:g}"), Refusal.TOO_LARGE
+            message.format(size=f"{megabytes:g}", limit=f"{files.max_size_mb:g}"), Refusal.TOO_LARGE
         )
 
 

@@ -203,6 +203,13 @@ class World:
     def rt(self):  # noqa: ANN201
         return self.client.server.app[RUNTIME]
 
+    async def restart(self) -> None:
+        """Stop the server (workers, database, clients) and start a fresh one on the same data."""
+        await self.client.close()
+        app = create_app(self.settings, load_org_config(self.settings.org_file), scheduler=False)
+        self.client = TestClient(TestServer(app))
+        await self.client.start_server()
+
     async def post_line(self, *events: dict, signature: str | None = None) -> int:
         body = line_body(*events)
         headers = {"x-line-signature": signature if signature is not None else line_signature(body, LINE_SECRET)}
@@ -280,8 +287,9 @@ async def running_world(db_url: str, data_dir: Path, **extra: Any) -> AsyncItera
     async with LineEmulator(access_token=LINE_TOKEN) as line, TelegramEmulator(token=TG_TOKEN) as tg:
         settings = world_settings(db_url, data_dir, line, tg, **extra)
         app = create_app(settings, load_org_config(settings.org_file), scheduler=False)
-        async with TestClient(TestServer(app)) as client:
-            world = World(line, tg, client, settings)
+        world = World(line, tg, TestClient(TestServer(app)), settings)
+        await world.client.start_server()
+        try:
             if not db_url.startswith("sqlite"):
                 from tests.conftest import _truncate_postgres
 
@@ -290,3 +298,5 @@ async def running_world(db_url: str, data_dir: Path, **extra: Any) -> AsyncItera
 
                 await ensure_organization(world.rt.org)
             yield world
+        finally:
+            await world.client.close()

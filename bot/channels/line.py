@@ -15,6 +15,7 @@ from linebot.v3.messaging import (
     Configuration,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuRequest,
     ShowLoadingAnimationRequest,
 )
 from linebot.v3.webhook import SignatureValidator
@@ -188,6 +189,17 @@ class LineChannel:
         await self.api.show_loading_animation(
             ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=5)
         )
+
+    async def install_rich_menu(self, menu: dict, image: bytes) -> str:
+        """Create the rich menu, upload its image and make it every user's default."""
+        assert self.api is not None and self.blob is not None
+        created = await self.api.create_rich_menu(RichMenuRequest.from_dict(menu))
+        # The SDK would otherwise try to encode the image bytes as JSON.
+        await self.blob.set_rich_menu_image(
+            created.rich_menu_id, body=image, _headers={"Content-Type": "image/png"}
+        )
+        await self.api.set_default_rich_menu(created.rich_menu_id)
+        return created.rich_menu_id
 
     async def quota(self) -> tuple[str, int | None, int]:
         """(type, monthly limit or None, used this month)."""

@@ -132,8 +132,9 @@ class EmulatorServer:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def start(self) -> Self:
-        """Bind a free port on 127.0.0.1 and serve; `.url` is then e.g. http://127.0.0.1:41234."""
+    async def start(self, port: int = 0) -> Self:
+        """Bind a port (default: a free one) on 127.0.0.1 and serve; `.url` is then e.g.
+        http://127.0.0.1:41234. Starting again on the old port brings a stopped emulator back."""
         if self._runner is not None:
             return self
         self._stopping = asyncio.Event()
@@ -141,7 +142,7 @@ class EmulatorServer:
         app.add_routes(self._routes())
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=self.shutdown_timeout)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", port)
         await site.start()
         host, port = runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
