@@ -41,6 +41,8 @@ test: catalogs
 
 bench: catalogs
 	$(BIN)/python bench/webhook.py
+	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/sweep.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -40,8 +40,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def wait_up(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_up(url: str, within: float = 30) -> None:
+    deadline = time.monotonic() + within
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             try:
@@ -62,7 +62,9 @@ def bodies(line: LineEmulator, n: int) -> list[tuple[bytes, str]]:
     return out
 
 
-async def fire(url: str, work: list[tuple[bytes, str]], concurrency: int) -> tuple[float, list[float]]:
+async def fire(
+    url: str, work: list[tuple[bytes, str]], concurrency: int
+) -> tuple[float, list[float]]:
     """Send all bodies with `concurrency` in flight; returns (requests/s, latencies in s)."""
     latencies: list[float] = []
     queue = list(reversed(work))
@@ -73,7 +75,9 @@ async def fire(url: str, work: list[tuple[bytes, str]], concurrency: int) -> tup
             while queue:
                 body, signature = queue.pop()
                 started = time.perf_counter()
-                async with session.post(url, data=body, headers={"x-line-signature": signature}) as response:
+                async with session.post(
+                    url, data=body, headers={"x-line-signature": signature}
+                ) as response:
                     await response.read()
                     if response.status != 200:
                         raise RuntimeError(f"{url} answered {response.status}")
@@ -92,7 +96,9 @@ async def steady(url: str, work: list[tuple[bytes, str]], rate: int) -> list[flo
 
         async def one(body: bytes, signature: str) -> None:
             started = time.perf_counter()
-            async with session.post(url, data=body, headers={"x-line-signature": signature}) as response:
+            async with session.post(
+                url, data=body, headers={"x-line-signature": signature}
+            ) as response:
                 await response.read()
             latencies.append(time.perf_counter() - started)
 
@@ -129,7 +135,9 @@ async def main(requests: int) -> None:
         }
         webpub = str(Path(sys.executable).parent / "webpub")
         subprocess.run([webpub, "db", "upgrade"], env=env, check=True, capture_output=True)
-        server = subprocess.Popen([webpub, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [webpub, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         bare = subprocess.Popen([sys.executable, str(ROOT / "bench" / "bare.py"), str(bare_port)])
         try:
             urls = {
@@ -138,18 +146,26 @@ async def main(requests: int) -> None:
             }
             for url in urls.values():
                 await wait_up(url)
-            print(f"{'concurrency':>11} {'webpub req/s':>13} {'bare req/s':>11} {'ratio':>6} "
-                  f"{'webpub p50/p99 ms':>18} {'bare p50/p99 ms':>16}")
+            print(
+                f"{'concurrency':>11} {'webpub req/s':>13} {'bare req/s':>11} {'ratio':>6} "
+                f"{'webpub p50/p99 ms':>18} {'bare p50/p99 ms':>16}"
+            )
             for concurrency in CONCURRENCY:
                 rate_w, lat_w = await fire(urls["webpub"], bodies(line, requests), concurrency)
                 rate_b, lat_b = await fire(urls["bare"], bodies(line, requests), concurrency)
-                print(f"{concurrency:>11} {rate_w:>13.0f} {rate_b:>11.0f} {rate_w / rate_b:>6.2f} "
-                      f"{pct(lat_w, .5):>8.1f}/{pct(lat_w, .99):<9.1f} {pct(lat_b, .5):>7.1f}/{pct(lat_b, .99):<8.1f}")
+                print(
+                    f"{concurrency:>11} {rate_w:>13.0f} {rate_b:>11.0f} {rate_w / rate_b:>6.2f} "
+                    f"{pct(lat_w, 0.5):>8.1f}/{pct(lat_w, 0.99):<9.1f} {pct(lat_b, 0.5):>7.1f}/{pct(lat_b, 0.99):<8.1f}"
+                )
             await asyncio.sleep(2)  # let the inbox drain before the steady run
-            lat = await steady(urls["webpub"], bodies(line, STEADY_RATE * STEADY_SECONDS), STEADY_RATE)
-            print(f"\nsteady {STEADY_RATE} req/s for {STEADY_SECONDS} s on webpub: "
-                  f"p50 {pct(lat, .5):.1f} ms, p99 {pct(lat, .99):.1f} ms, max {max(lat) * 1000:.1f} ms "
-                  f"(target p99 < 100 ms); mean {statistics.mean(lat) * 1000:.1f} ms")
+            lat = await steady(
+                urls["webpub"], bodies(line, STEADY_RATE * STEADY_SECONDS), STEADY_RATE
+            )
+            print(
+                f"\nsteady {STEADY_RATE} req/s for {STEADY_SECONDS} s on webpub: "
+                f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms, max {max(lat) * 1000:.1f} ms "
+                f"(target p99 < 100 ms); mean {statistics.mean(lat) * 1000:.1f} ms"
+            )
         finally:
             server.terminate()
             bare.terminate()

@@ -35,7 +35,9 @@ def draw_image() -> bytes:
         if index:
             draw.line([(index * panel, 80), (index * panel, HEIGHT - 80)], fill=DIVIDER, width=6)
         _icon(draw, symbol, centre, 250, icon)
-        draw.text((centre, 520), thai, font=_fitting(draw, thai, panel - 120), fill=TEXT, anchor="mm")
+        draw.text(
+            (centre, 520), thai, font=_fitting(draw, thai, panel - 120), fill=TEXT, anchor="mm"
+        )
         draw.text((centre, 680), english, font=small, fill=TEXT, anchor="mm")
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
@@ -51,7 +53,9 @@ def _fitting(draw: ImageDraw.ImageDraw, text: str, width: int) -> ImageFont.Free
     return _font("Bold", 40)
 
 
-def _icon(draw: ImageDraw.ImageDraw, kind: str, x: int, y: int, font: ImageFont.FreeTypeFont) -> None:
+def _icon(
+    draw: ImageDraw.ImageDraw, kind: str, x: int, y: int, font: ImageFont.FreeTypeFont
+) -> None:
     """Plain shapes (Sarabun has no pictograms): a plus, three list lines, or a character."""
     if kind == "plus":
         draw.line([(x - 80, y), (x + 80, y)], fill=TEXT, width=28)

@@ -98,6 +98,16 @@ def help_message(ctx: Context) -> str:
             _("/cancel: stop what you are doing"),
             _("/link: connect your LINE and Telegram accounts"),
             _("/help: this message"),
+            "",
+            _("Approvers and webmasters:"),
+            _("/tasks: publishing tasks to claim and your claimed ones (webmasters)"),
+            _(
+                "/verbal WP-2569-0001: record that the approver approved an urgent request "
+                "verbally, with how and when (webmasters and checkers)"
+            ),
+            _("/reassign WP-2569-0001 NAME: hand a decision to someone (approver, admin)"),
+            _("/delegate NAME FROM UNTIL: name an acting approver (approver, admin)"),
+            _("/webmastergroup: typed in a group, send the tasks there (webmaster, admin)"),
         ]
     )
 

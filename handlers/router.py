@@ -11,6 +11,7 @@ from handlers import (  # noqa: F401 - importing a flow module registers it
     enrol,
     groups,
     publish,
+    reminders,
     revise,
     submit,
     verbal,

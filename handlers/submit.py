@@ -260,7 +260,9 @@ async def _ask(ctx: Context, dialog: Dialog, req: Request, step_name: str) -> No
     ctx.reply(Outgoing(text=ask.text, buttons=buttons, date_picker=picker))
 
 
-async def _choice(ctx: Context, dialog: Dialog, label: str, value: str, style: str = "secondary") -> Button:
+async def _choice(
+    ctx: Context, dialog: Dialog, label: str, value: str, style: str = "secondary"
+) -> Button:
     """A button answering the question just asked; stale once another question is asked."""
     assert ctx.person is not None
     return await button(

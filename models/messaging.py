@@ -31,7 +31,11 @@ class OutboxMessage(Model):
 
     class Meta:
         table = "outbox_message"
-        indexes = (("status", "next_attempt_at"), ("channel", "chat_id", "status"))
+        indexes = (
+            ("status", "next_attempt_at"),
+            ("channel", "chat_id", "status"),
+            ("request_id", "channel"),  # the copies of a request's cards, to retire their buttons
+        )
 
 
 class InboxEvent(Model):

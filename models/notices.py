@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from locales import _, pick_locale, using_locale
+from models.cards import enqueue_group, webmaster_group
 from models.directory import deciders, people_with_role, push_address
 from models.enums import OutboxStatus, Role, Status
 from models.events import Card, Outgoing
 from models.messaging import OutboxMessage
 from models.outbox import button, enqueue_push
-from models.people import Identity, Person
+from models.people import GroupChat, Identity, Person
 from models.request import Attachment, Category, Decision, Request
 from models.runtime import Runtime
 from models.thaidate import format_date
@@ -265,7 +266,12 @@ async def notify_change(rt: Runtime, change: Change, now: datetime) -> list[Outb
     """Write the outbox rows a change causes; call inside its transaction."""
     rows: list[OutboxMessage] = []
     req = change.request
+    group = await webmaster_group(rt.org_id) if _tasks_audience(change) else None
+    if group is not None:
+        rows.append(await _group_card(rt, change, group, now))
     for audience, person in await recipients(rt, change, now):
+        if group is not None and audience in ("webmasters", "takedown"):
+            continue  # the group has the one shared card
         if await push_address(person) is None:
             continue
         locale = await locale_of(person, rt.default_locale)
@@ -276,7 +282,9 @@ async def notify_change(rt: Runtime, change: Change, now: datetime) -> list[Outb
             not_before = None
             if audience == "owner" and change.action == "publish":
                 message = await _merge_with_pending_approval(req, person, message)
-            if audience == "owner" and change.action == "approve":
+            elif audience == "owner" and change.action in ("return", "revoke"):
+                await _held_approval(req, person).update(status=OutboxStatus.CANCELLED)
+            if audience == "owner" and change.action in HELD_BACK:
                 # Held back: a quick publication makes "approved" and "published" one push.
                 not_before = now + timedelta(minutes=rt.org.workflow.publish_merge_minutes)
             row = await enqueue_push(
@@ -291,11 +299,37 @@ async def notify_change(rt: Runtime, change: Change, now: datetime) -> list[Outb
     return rows
 
 
+# Owner notices held back so that a quick publication says "approved" and "published" at once.
+HELD_BACK = ("approve", "verbal_approve")
+
+
+def _tasks_audience(change: Change) -> bool:
+    """Whether a change sends the webmasters a task card."""
+    audiences = RECIPIENTS.get(change.action, ())
+    return "webmasters" in audiences or ("takedown" in audiences and change.after == Status.EXPIRED)
+
+
+async def _group_card(rt: Runtime, change: Change, group: GroupChat, now: datetime):
+    """The task card once to the webmasters group, in the organization's language."""
+    with using_locale(rt.default_locale):
+        message = await _task_card(rt, change, "webmasters", None, rt.default_locale, now)
+    return await enqueue_group(
+        group, message, request_id=change.request.id, kind=f"{change.action}.group"
+    )
+
+
+def _held_approval(req: Request, person: Person):
+    return OutboxMessage.filter(
+        request_id=req.id,
+        person_id=person.id,
+        kind__in=[f"{action}.owner" for action in HELD_BACK],
+        status=OutboxStatus.PENDING,
+    )
+
+
 async def _merge_with_pending_approval(req: Request, person: Person, message: Outgoing) -> Outgoing:
     """Cancel the owner's unsent "approved" notice and say both things in one message."""
-    cancelled = await OutboxMessage.filter(
-        request_id=req.id, person_id=person.id, kind="approve.owner", status=OutboxStatus.PENDING
-    ).update(status=OutboxStatus.CANCELLED)
+    cancelled = await _held_approval(req, person).update(status=OutboxStatus.CANCELLED)
     if not cancelled:
         return message
     text = _("Your request {ref} was approved and is now published: {url}").format(

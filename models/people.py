@@ -98,3 +98,22 @@ class InviteCode(Model):
 
     class Meta:
         table = "invite_code"
+
+
+class GroupChat(Model):
+    """A group chat the bot serves, such as the webmasters group that gets the task cards."""
+
+    id = fields.IntField(primary_key=True)
+    org = fields.ForeignKeyField("models.Organization", related_name="group_chats")
+    purpose = fields.CharField(max_length=20, default="webmasters")
+    channel = fields.CharEnumField(Channel, max_length=10)
+    chat_id = fields.CharField(max_length=100)
+    registered_by = fields.ForeignKeyField(
+        "models.Person", related_name="registered_groups", null=True, on_delete=fields.SET_NULL
+    )
+    active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "group_chat"
+        unique_together = (("org", "purpose", "channel", "chat_id"),)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.audit import AuditEvent
 from models.enums import Status
 from models.people import Identity, Person, RoleAssignment
 from models.request import Attachment, Category, Decision, Request, Task
@@ -74,6 +75,7 @@ async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
         .prefetch_related("person", "acting_for")
     )
     tasks = await Task.filter(request_id=req.id).order_by("id").prefetch_related("claimed_by")
+    history = await _history(rt, req.id)
     return {
         "ref": req.ref,
         "status": req.status.value,
@@ -142,4 +144,28 @@ async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
             }
             for t in tasks
         ],
+        "history": history,
     }
+
+
+async def _history(rt: Runtime, request_id: int) -> list[dict[str, Any]]:
+    """The audit events of a request, oldest first: what happened, who did it, when."""
+    events = await AuditEvent.filter(org_id=rt.org_id, request_id=request_id).order_by("seq")
+    ids = {e.actor_id for e in events if e.actor_id}
+    names = dict(await Person.filter(id__in=ids).values_list("id", "name")) if ids else {}
+    rows = []
+    for e in events:
+        data = e.data or {}
+        detail = {k: data[k] for k in ("how", "reason", "url", "task", "to") if data.get(k)}
+        if data.get("acting_for"):
+            acting = await Person.get_or_none(id=data["acting_for"])
+            detail["acting_for"] = acting.name if acting else data["acting_for"]
+        rows.append(
+            {
+                "at": _iso(e.at),
+                "event": e.kind,
+                "by": names.get(e.actor_id),
+                **detail,
+            }
+        )
+    return rows

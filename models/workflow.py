@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from locales import _
+from locales import _, current_locale
 from models import notices
 from models.audit import append_event
 from models.enums import Status, TaskKind, TaskStatus
@@ -126,7 +126,7 @@ def check_complete(req: Request) -> None:
         raise Incomplete(_("The end date is before the publish date."))
 
 
-async def _refusal(req: Request, action: str) -> WorkflowError:
+async def refusal(req: Request, action: str, tz: tzinfo | None = None) -> WorkflowError:
     """The error for an action the request's state does not allow, naming who got there first."""
     if action in DECIDING and req.status not in (Status.DRAFT, Status.PENDING, Status.CHECKING):
         last = (
@@ -145,7 +145,10 @@ async def _refusal(req: Request, action: str) -> WorkflowError:
                 _("Request {ref} was already decided by {name} at {when}.").format(
                     ref=req.ref or "-",
                     name=last.person.name,
-                    when=format_datetime(last.created_at, "th"),
+                    when=format_datetime(
+                        last.created_at.astimezone(tz) if tz else last.created_at,
+                        current_locale(),
+                    ),
                 )
             )
         return AlreadyDecided(_("Request {ref} was already decided.").format(ref=req.ref or "-"))
@@ -194,7 +197,7 @@ async def transition(
         before = Status(req.status)
         after = target_of(before, action)
         if after is None:
-            raise await _refusal(req, action)
+            raise await refusal(req, action, rt.tz)
         updates: dict = {}
         if action in ("submit", "submit_for_check"):
             check_complete(req)
@@ -219,7 +222,7 @@ async def transition(
             status=after, version=F("version") + 1, **updates
         )
         if changed == 0:
-            raise await _refusal(await Request.get(id=request_id), action)
+            raise await refusal(await Request.get(id=request_id), action, rt.tz)
         req = await Request.get(id=request_id)
         change = Change(req, action, before, after, actor_id)
         if action in DECISIONS:

@@ -1,10 +1,10 @@
 """A whole webpub in a test: the real app and workers, the platform emulators, and people.
 
-    world = ...fixture...
-    somchai = await world.enrol("สมชาย", on="line")
-    await somchai.says("/new")
-    await somchai.taps("ประชาสัมพันธ์")
-    assert "ชื่อเรื่อง" in somchai.last_text
+world = ...fixture...
+somchai = await world.enrol("สมชาย", on="line")
+await somchai.says("/new")
+await somchai.taps("ประชาสัมพันธ์")
+assert "ชื่อเรื่อง" in somchai.last_text
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from models.enrol import create_invite
 from models.enums import InboxStatus, OutboxStatus, Role
 from models.messaging import InboxEvent, OutboxMessage
 from models.org_config import load_org_config
+from models.runtime import Runtime
 from tests.emulators import (
     LineEmulator,
     TelegramEmulator,
@@ -92,8 +93,18 @@ class Actor:
             out = []
             for m in self.world.line.messages(self.user):
                 body = m.message
-                text = body.get("text") if body.get("type") == "text" else "\n".join(flex_texts(body.get("contents")))
-                out.append({"text": text or body.get("altText", ""), "buttons": line_buttons(body), "raw": m})
+                text = (
+                    body.get("text")
+                    if body.get("type") == "text"
+                    else "\n".join(flex_texts(body.get("contents")))
+                )
+                out.append(
+                    {
+                        "text": text or body.get("altText", ""),
+                        "buttons": line_buttons(body),
+                        "raw": m,
+                    }
+                )
             return out
         return [
             {"text": m.plain or "", "buttons": m.buttons, "raw": m}
@@ -135,7 +146,9 @@ class Actor:
                     int(self.user), command, *args, tg=self.world.tg, language_code=self.language
                 )
             else:
-                update = telegram_text_update(int(self.user), text, tg=self.world.tg, language_code=self.language)
+                update = telegram_text_update(
+                    int(self.user), text, tg=self.world.tg, language_code=self.language
+                )
             await self.world.post_telegram(update)
         await self.world.settle()
         return self.new_texts()
@@ -144,11 +157,15 @@ class Actor:
         if self.channel == "line":
             message_id = str(next(self.world.ids) + 900000000000)
             self.world.line.add_content(message_id, data, content_type=mime)
-            await self.world.post_line(line_file_event(self.user, message_id, name, len(data), line=self.world.line))
+            await self.world.post_line(
+                line_file_event(self.user, message_id, name, len(data), line=self.world.line)
+            )
         else:
             file_id = f"BQACAgUAAx{next(self.world.ids)}"
             self.world.tg.add_file(file_id, data, file_name=name, mime_type=mime)
-            update = telegram_document_update(int(self.user), file_id, name, len(data), mime, tg=self.world.tg)
+            update = telegram_document_update(
+                int(self.user), file_id, name, len(data), mime, tg=self.world.tg
+            )
             await self.world.post_telegram(update)
         await self.world.settle()
         return self.new_texts()
@@ -168,11 +185,15 @@ class Actor:
         await self.taps_data(b.get("data") or b.get("callback_data"), message=message, date=date)
         return self.new_texts()
 
-    async def taps_data(self, data: str, *, message: dict | None = None, date: str | None = None) -> None:
+    async def taps_data(
+        self, data: str, *, message: dict | None = None, date: str | None = None
+    ) -> None:
         """Tap a button with this payload (copied from anywhere, as an attacker might)."""
         if self.channel == "line":
             params = {"date": date} if date else None
-            await self.world.post_line(line_postback_event(self.user, data, params, line=self.world.line))
+            await self.world.post_line(
+                line_postback_event(self.user, data, params, line=self.world.line)
+            )
         else:
             message_id = message["raw"].message_id if message else 1
             update = telegram_callback_update(int(self.user), data, message_id, tg=self.world.tg)
@@ -183,7 +204,10 @@ class Actor:
         """LINE: the date picker; Telegram has none, so the date is typed as Thai people do."""
         if self.channel == "line":
             message, b = next(
-                (m, b) for m in reversed(self.messages()) for b in m["buttons"] if b.get("type") == "datetimepicker"
+                (m, b)
+                for m in reversed(self.messages())
+                for b in m["buttons"]
+                if b.get("type") == "datetimepicker"
             )
             await self.taps_data(b["data"], message=message, date=iso)
             return self.new_texts()
@@ -200,7 +224,7 @@ class World:
     ids: Any = field(default_factory=lambda: itertools.count(1))
 
     @property
-    def rt(self):  # noqa: ANN201
+    def rt(self) -> Runtime:
         return self.client.server.app[RUNTIME]
 
     async def restart(self) -> None:
@@ -212,7 +236,11 @@ class World:
 
     async def post_line(self, *events: dict, signature: str | None = None) -> int:
         body = line_body(*events)
-        headers = {"x-line-signature": signature if signature is not None else line_signature(body, LINE_SECRET)}
+        headers = {
+            "x-line-signature": signature
+            if signature is not None
+            else line_signature(body, LINE_SECRET)
+        }
         response = await self.client.post("/webhooks/line", data=body, headers=headers)
         return response.status
 
@@ -224,10 +252,10 @@ class World:
         response = await self.client.post("/webhooks/telegram", data=body, headers=headers)
         return response.status
 
-    async def settle(self, timeout: float = 10.0) -> None:
+    async def settle(self, within: float = 10.0) -> None:
         """Wait until every recorded event is handled and every due message delivered."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while loop.time() < deadline:
             now = datetime.now(UTC)
             waiting = await InboxEvent.filter(status=InboxStatus.RECEIVED).count()
@@ -244,7 +272,9 @@ class World:
             await asyncio.sleep(0.01)
         raise AssertionError("the bot did not settle in time")
 
-    async def enrol(self, name: str, *roles: Role, on: str = "line", language: str = "th", unit: str = "กองคลัง") -> Actor:
+    async def enrol(
+        self, name: str, *roles: Role, on: str = "line", language: str = "th", unit: str = "กองคลัง"
+    ) -> Actor:
         """A person invited by the admin who sends their code, as a new user would."""
         n = next(_users)
         user = f"U{n:032x}" if on == "line" else str(5000000 + n)
@@ -266,15 +296,26 @@ class World:
         return actor
 
 
-def world_settings(db_url: str, data_dir: Path, line: LineEmulator, tg: TelegramEmulator, **extra: Any) -> Settings:
+def world_settings(
+    db_url: str, data_dir: Path, line: LineEmulator, tg: TelegramEmulator, **extra: Any
+) -> Settings:
     return Settings(
-        database_url=db_url, data_dir=data_dir, org_file=ROOT / "org.example.toml",
-        public_url="http://127.0.0.1:8080", locale="th",
-        line_channel_secret=LINE_SECRET, line_channel_access_token=LINE_TOKEN,
-        line_api_url=line.url, line_data_api_url=line.url,
-        telegram_token=TG_TOKEN, telegram_secret_token=TG_SECRET,
-        telegram_api_url=f"{tg.url}/bot", telegram_file_url=f"{tg.url}/file/bot",
-        secret_key="test-secret", _env_file=None, **extra,
+        database_url=db_url,
+        data_dir=data_dir,
+        org_file=ROOT / "org.example.toml",
+        public_url="http://127.0.0.1:8080",
+        locale="th",
+        line_channel_secret=LINE_SECRET,
+        line_channel_access_token=LINE_TOKEN,
+        line_api_url=line.url,
+        line_data_api_url=line.url,
+        telegram_token=TG_TOKEN,
+        telegram_secret_token=TG_SECRET,
+        telegram_api_url=f"{tg.url}/bot",
+        telegram_file_url=f"{tg.url}/file/bot",
+        secret_key="test-secret",
+        _env_file=None,
+        **extra,
     )
 
 
@@ -284,19 +325,23 @@ async def running_world(db_url: str, data_dir: Path, **extra: Any) -> AsyncItera
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
     EXECUTOR_CACHE.clear()
-    async with LineEmulator(access_token=LINE_TOKEN) as line, TelegramEmulator(token=TG_TOKEN) as tg:
+    if not db_url.startswith("sqlite"):
+        # Empty the shared PostgreSQL database before any worker starts and sees old rows.
+        from models.db import close_db, open_db
+        from tests.conftest import _truncate_postgres
+
+        await open_db(db_url)
+        await _truncate_postgres()
+        await close_db()
+    async with (
+        LineEmulator(access_token=LINE_TOKEN) as line,
+        TelegramEmulator(token=TG_TOKEN) as tg,
+    ):
         settings = world_settings(db_url, data_dir, line, tg, **extra)
         app = create_app(settings, load_org_config(settings.org_file), scheduler=False)
         world = World(line, tg, TestClient(TestServer(app)), settings)
         await world.client.start_server()
         try:
-            if not db_url.startswith("sqlite"):
-                from tests.conftest import _truncate_postgres
-
-                await _truncate_postgres()
-                from models.directory import ensure_organization
-
-                await ensure_organization(world.rt.org)
             yield world
         finally:
             await world.client.close()

@@ -3,7 +3,13 @@
 from models.enums import Role
 from models.messaging import InboxEvent
 from models.people import Identity, InviteCode
-from tests.emulators import line_body, line_signature, line_text_event, redelivered, telegram_text_update
+from tests.emulators import (
+    line_body,
+    line_signature,
+    line_text_event,
+    redelivered,
+    telegram_text_update,
+)
 from tests.harness import LINE_SECRET
 
 

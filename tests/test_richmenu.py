@@ -23,17 +23,27 @@ def test_richmenu_image_is_a_full_width_png_under_lines_limit():
 async def test_richmenu_command_installs_the_menu_as_default(tmp_path):
     async with LineEmulator(access_token=LINE_TOKEN) as line:
         env = {
-            "PATH": os.environ["PATH"], "WEBPUB_ORG_FILE": str(ROOT / "org.example.toml"),
-            "WEBPUB_LINE_CHANNEL_SECRET": LINE_SECRET, "WEBPUB_LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN,
-            "WEBPUB_LINE_API_URL": line.url, "WEBPUB_LINE_DATA_API_URL": line.url,
+            "PATH": os.environ["PATH"],
+            "WEBPUB_ORG_FILE": str(ROOT / "org.example.toml"),
+            "WEBPUB_LINE_CHANNEL_SECRET": LINE_SECRET,
+            "WEBPUB_LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN,
+            "WEBPUB_LINE_API_URL": line.url,
+            "WEBPUB_LINE_DATA_API_URL": line.url,
         }
         process = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "webpub"), "line", "richmenu", "--image-out", str(tmp_path / "m.png"),
-            env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            str(Path(sys.executable).parent / "webpub"),
+            "line",
+            "richmenu",
+            "--image-out",
+            str(tmp_path / "m.png"),
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
-        out, err = await process.communicate()
+        _out, err = await process.communicate()
         assert process.returncode == 0, err.decode()
-        (menu_id, menu), = line.rich_menus.items()
+        ((menu_id, menu),) = line.rich_menus.items()
         assert line.default_rich_menu == menu_id
         assert [a["action"]["data"] for a in menu["areas"]] == [data for data, *_ in AREAS]
         assert (tmp_path / "m.png").read_bytes()[:4] == b"\x89PNG"

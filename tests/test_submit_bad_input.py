@@ -36,7 +36,9 @@ async def test_submit_bad_answers_are_refused_and_asked_again(world, platform):
     await staff.taps("ข้าม")
 
     # A tap on a button from an older step changes nothing and says so.
-    await staff.taps_data(old_button.get("data") or old_button.get("callback_data"), message=old_buttons_message)
+    await staff.taps_data(
+        old_button.get("data") or old_button.get("callback_data"), message=old_buttons_message
+    )
     assert "ก่อนหน้า" in " ".join(staff.new_texts()) or "earlier" in staff.last_text
     assert (await Dialog.get(person_id=staff.person_id)).step == "submit.files"
 

@@ -1,8 +1,5 @@
 """The staff's whole experience of asking to publish something, on both platforms."""
 
-import json
-import subprocess
-
 import pytest
 
 from models.enums import Status

@@ -1,0 +1,102 @@
+"""Copies of a card in many chats: the webmasters group, and buttons retired after a decision.
+
+Telegram can edit a sent message, so every copy of a decided card loses its buttons there
+(an outbox row whose Outgoing has edit_of; the worker calls editMessageReplyMarkup). LINE
+cannot edit: a later tap on a LINE copy is answered with who decided and when.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from locales import using_locale
+from models.enums import Channel, OutboxStatus
+from models.events import Outgoing
+from models.messaging import OutboxMessage
+from models.people import GroupChat, Person
+
+WEBMASTERS = "webmasters"
+LIVE = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)
+
+
+async def webmaster_group(org_id: int) -> GroupChat | None:
+    """The registered webmasters group chat of an organization, if any."""
+    return (
+        await GroupChat.filter(org_id=org_id, purpose=WEBMASTERS, active=True)
+        .order_by("-id")
+        .first()
+    )
+
+
+async def enqueue_group(
+    group: GroupChat, message: Outgoing, *, request_id: int | None, kind: str
+) -> OutboxMessage:
+    """One message to a group chat (on LINE a group push counts once per member)."""
+    return await OutboxMessage.create(
+        person_id=None,
+        request_id=request_id,
+        kind=kind,
+        channel=group.channel,
+        chat_id=group.chat_id,
+        payload=message.to_dict(),
+        retry_key=str(uuid.uuid4()),
+    )
+
+
+def _verbs(row: OutboxMessage) -> set[str]:
+    return {b["action"].partition(":")[0] for b in row.payload.get("buttons") or ()}
+
+
+async def card_copies(request_id: int, verbs: set[str]) -> list[OutboxMessage]:
+    """Telegram messages about a request that still show a button with one of these verbs."""
+    rows = (
+        await OutboxMessage.filter(request_id=request_id, channel=Channel.TELEGRAM, status__in=LIVE)
+        .order_by("id")
+        .all()
+    )
+    retired = {r.payload.get("edit_of") for r in rows if r.payload.get("edit_of")}
+    return [r for r in rows if r.id not in retired and _verbs(r) & verbs]
+
+
+async def retire_buttons(
+    request_id: int,
+    verbs: set[str],
+    *,
+    note: Callable[[], str] | None = None,
+    tapped_chat: str | None = None,
+    default_locale: str = "th",
+) -> int:
+    """Take the buttons off every Telegram copy; copies in other chats also get the note."""
+    from models.notices import locale_of
+
+    copies = await card_copies(request_id, verbs)
+    for row in copies:
+        await OutboxMessage.create(
+            person_id=row.person_id,
+            request_id=request_id,
+            kind="edit",
+            channel=row.channel,
+            chat_id=row.chat_id,
+            payload=Outgoing(text="", edit_of=row.id).to_dict(),
+            retry_key=str(uuid.uuid4()),
+        )
+    told = {tapped_chat}
+    for row in copies:
+        if note is None or row.chat_id in told:
+            continue
+        told.add(row.chat_id)
+        person = await Person.get_or_none(id=row.person_id) if row.person_id else None
+        locale = await locale_of(person, default_locale) if person else default_locale
+        with using_locale(locale):
+            text = note()
+        await OutboxMessage.create(
+            person_id=row.person_id,
+            request_id=request_id,
+            kind="note",
+            channel=row.channel,
+            chat_id=row.chat_id,
+            payload=Outgoing(text=text).to_dict(),
+            retry_key=str(uuid.uuid4()),
+        )
+    return len(copies)
