@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bot.settings import Settings, SettingsError, load_settings
-from models.enums import Role, Status
+from models.enums import OutboxStatus, Role, Status
 from models.org_config import OrgConfigError
 
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -139,6 +139,18 @@ async def cmd_audit_head(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.boot import running
+    from models.reports import outbox_rows
+
+    async with running(settings):
+        rows = await outbox_rows(args.status)
+    _print(
+        rows, args.json, ["id", "status", "channel", "chat_id", "kind", "attempts", "last_error"]
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="webpub", description="webpub: publish on the website by chat"
@@ -189,6 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     head.add_argument("--json", action="store_true")
     head.set_defaults(func=cmd_audit_head)
+
+    outbox = sub.add_parser("outbox", help="messages on their way out").add_subparsers(
+        dest="outbox_command", required=True
+    )
+    olist = outbox.add_parser("list", help="outbox messages, newest first (dead: gave up)")
+    olist.add_argument("--status", default="dead", choices=[s.value for s in OutboxStatus])
+    olist.add_argument("--json", action="store_true")
+    olist.set_defaults(func=cmd_outbox_list)
 
     for extend in _EXTENSIONS:
         extend(sub)

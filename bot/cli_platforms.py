@@ -1,30 +1,45 @@
-"""`webpub telegram set-webhook URL` and `webpub line quota`."""
+"""`webpub telegram set-webhook URL`, `webpub line quota` and `webpub line richmenu`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
+from bot.channels import Channel
 from bot.cli import _EXTENSIONS
 from bot.settings import Settings
 
 QUOTA_WARN_SHARE = 0.8  # warn the admins when 80% of the month's pushes are used
+LINE_MISSING = "WEBPUB_LINE_CHANNEL_SECRET / WEBPUB_LINE_CHANNEL_ACCESS_TOKEN are not set"
+
+
+C = TypeVar("C", bound=Channel)
+
+
+@asynccontextmanager
+async def opened(channel: C) -> AsyncIterator[C]:
+    """A platform client for the length of one command."""
+    await channel.start()
+    try:
+        yield channel
+    finally:
+        await channel.close()
 
 
 async def cmd_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.telegram import BOT_COMMANDS, TelegramChannel
 
     if not settings.telegram_enabled:
-        print("WEBPUB_TELEGRAM_TOKEN is not set")
+        print("WEBPUB_TELEGRAM_TOKEN is not set", file=sys.stderr)
         return 2
-    channel = TelegramChannel(settings)
-    await channel.start()
-    try:
+    async with opened(TelegramChannel(settings)) as channel:
         await channel.set_webhook(args.url, list(BOT_COMMANDS))
-    finally:
-        await channel.close()
     print(f"webhook set to {args.url} (secret token on, commands menu set)")
     return 0
 
@@ -33,14 +48,10 @@ async def cmd_line_quota(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.line import LineChannel
 
     if not settings.line_enabled:
-        print("WEBPUB_LINE_CHANNEL_SECRET / WEBPUB_LINE_CHANNEL_ACCESS_TOKEN are not set")
+        print(LINE_MISSING, file=sys.stderr)
         return 2
-    channel = LineChannel(settings)
-    await channel.start()
-    try:
+    async with opened(LineChannel(settings)) as channel:
         kind, limit, used = await channel.quota()
-    finally:
-        await channel.close()
     left = None if limit is None else max(0, limit - used)
     data = {"type": kind, "limit": limit, "used": used, "left": left}
     if args.json:
@@ -61,14 +72,10 @@ async def cmd_line_richmenu(settings: Settings, args: argparse.Namespace) -> int
     if args.image_out:
         await asyncio.to_thread(Path(args.image_out).write_bytes, image)
     if not settings.line_enabled:
-        print("WEBPUB_LINE_CHANNEL_SECRET / WEBPUB_LINE_CHANNEL_ACCESS_TOKEN are not set")
+        print(LINE_MISSING, file=sys.stderr)
         return 2
-    channel = LineChannel(settings)
-    await channel.start()
-    try:
+    async with opened(LineChannel(settings)) as channel:
         menu_id = await channel.install_rich_menu(menu_request(), image)
-    finally:
-        await channel.close()
     print(f"rich menu {menu_id} created and set as the default")
     return 0
 

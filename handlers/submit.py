@@ -6,18 +6,22 @@ counter of questions asked, so a button from an older question is recognised as 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from tortoise.expressions import Q
 
 from handlers.base import Context, on_button, on_command, on_flow
 from handlers.submit_steps import BY_NAME, EDITABLE, STEPS, Step, first_unanswered, next_step
-from locales import _
+from locales import _, using_locale
 from models import workflow
 from models.enums import Status
 from models.events import Button, DatePicker, Outgoing
 from models.messaging import ButtonToken, Dialog
-from models.notices import request_card
+from models.notices import locale_of, request_card
 from models.outbox import button, enqueue_push
+from models.people import Person
 from models.request import Attachment, Request
+from models.runtime import Runtime
 from models.workflow import status_label
 
 FLOW = "submit"
@@ -93,12 +97,8 @@ async def _idle(ctx: Context, dialog: Dialog) -> bool:
     return True
 
 
-async def close_idle_dialogs(rt, now) -> int:
+async def close_idle_dialogs(rt: Runtime, now: datetime) -> int:
     """Sweep: close dialogs idle past the org's limit and tell their people; returns how many."""
-    from locales import using_locale
-    from models.notices import locale_of
-    from models.people import Person
-
     limit = now - timedelta(minutes=rt.org.workflow.dialog_idle_minutes)
     closed = 0
     for dialog in await Dialog.filter(flow=FLOW, updated_at__lt=limit):
@@ -334,7 +334,7 @@ async def status(ctx: Context, rest: str) -> None:
     assert ctx.person is not None
     rows = (
         await Request.filter(owner_id=ctx.person.id)
-        .exclude(status=Status.WITHDRAWN, ref__isnull=True)
+        .filter(Q(ref__isnull=False) | ~Q(status=Status.WITHDRAWN))
         .order_by("-id")
         .limit(8)
     )

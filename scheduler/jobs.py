@@ -16,6 +16,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from handlers.submit import close_idle_dialogs
 from locales import _
 from models.directory import people_with_role
 from models.enums import Role
@@ -59,6 +60,7 @@ JOBS: tuple[Job, ...] = (
     Job("completeness-report", completeness_report, "messages", {"minute": "*/30"}),
     Job("audit-checkpoint", audit_checkpoint, "messages", {"minute": "*/15"}),
     Job("prune-retention", prune_retention, "rows deleted", {"hour": "3", "minute": "17"}),
+    Job("close-idle-dialogs", close_idle_dialogs, "dialogs closed", {"minute": "*/5"}),
 )
 JOB_IDS = tuple(job.id for job in JOBS)
 

@@ -299,7 +299,7 @@ class World:
 def world_settings(
     db_url: str, data_dir: Path, line: LineEmulator, tg: TelegramEmulator, **extra: Any
 ) -> Settings:
-    return Settings(
+    values: dict[str, Any] = dict(
         database_url=db_url,
         data_dir=data_dir,
         org_file=ROOT / "org.example.toml",
@@ -314,9 +314,8 @@ def world_settings(
         telegram_api_url=f"{tg.url}/bot",
         telegram_file_url=f"{tg.url}/file/bot",
         secret_key="test-secret",
-        _env_file=None,
-        **extra,
     )
+    return Settings(_env_file=None, **(values | extra))
 
 
 @asynccontextmanager

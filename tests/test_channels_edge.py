@@ -175,3 +175,35 @@ async def test_kill_9_between_accepting_and_replying_delivers_after_restart(db_u
         server.kill()
         server.wait(10)
         await line.stop()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_telegram_file_over_20_mb_is_explained_not_fetched(db_url, tmp_path):
+    from tests.emulators import telegram_document_update
+    from tests.harness import running_world
+
+    org = (
+        (ROOT / "org.example.toml")
+        .read_text(encoding="utf-8")
+        .replace("max_size_mb = 20", "max_size_mb = 50")
+    )
+    (tmp_path / "org.toml").write_text(org, encoding="utf-8")
+    async with running_world(db_url, tmp_path / "data", org_file=tmp_path / "org.toml") as world:
+        staff = await world.enrol("ใหญ่", on="telegram")
+        world.tg.add_file(
+            "BQbig", b"%PDF-1.4 small", file_name="big.pdf", file_size=25 * 1024 * 1024
+        )
+        await staff.says("/new")
+        await world.post_telegram(
+            telegram_document_update(
+                int(staff.user),
+                "BQbig",
+                "big.pdf",
+                25 * 1024 * 1024,
+                "application/pdf",
+                tg=world.tg,
+            )
+        )
+        await world.settle()
+        assert any("20 MB" in t for t in staff.new_texts())
+        assert not any(r.name == "getFile" for r in world.tg.requests)

@@ -91,3 +91,57 @@ async def test_refused_push_is_dead_lettered_not_retried_forever(world):
     row = await OutboxMessage.get()
     assert row.status == OutboxStatus.DEAD and "blocked" in row.last_error.lower()
     assert row.attempts == 1
+
+
+async def test_dead_letters_are_listed_by_the_webpub_command(world, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not world.settings.database_url.startswith("sqlite"):
+        return  # the command reads the same database; one engine is enough to show it
+    person = await Person.create(org_id=world.rt.org_id, name="gone")
+    await Identity.create(
+        person_id=person.id, channel="telegram", platform_user_id="31338", chat_id="31338"
+    )
+    world.tg.block(31338)
+    await enqueue_push(person, Outgoing(text="you will not get this"))
+    world.client.server.app[OUTBOX].wakeup.set()
+    await wait_until_delivered(10)
+    env = {
+        "PATH": os.environ["PATH"],
+        "WEBPUB_DATABASE_URL": world.settings.database_url,
+        "WEBPUB_ORG_FILE": str(world.settings.org_file),
+    }
+    out = await asyncio.to_thread(
+        subprocess.run,
+        [str(Path(sys.executable).parent / "webpub"), "outbox", "list", "--json"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (row,) = json.loads(out.stdout)
+    assert (
+        row["status"] == "dead"
+        and row["chat_id"] == "31338"
+        and "blocked" in row["last_error"].lower()
+    )
+
+
+async def test_metrics_count_webhooks_and_show_outbox_depth(world):
+    from tests.emulators import telegram_text_update
+
+    await world.post_telegram(telegram_text_update(4321, "hi", tg=world.tg))
+    await world.post_telegram(telegram_text_update(4321, "hi"), secret="forged")
+    await world.settle()
+    response = await world.client.get("/metrics")
+    text = await response.text()
+    assert response.status == 200
+    assert 'webpub_webhooks_total{channel="telegram",outcome="ok"} 1.0' in text
+    assert 'webpub_webhooks_total{channel="telegram",outcome="401"} 1.0' in text
+    assert 'webpub_outbox_depth{status="pending"} 0.0' in text
+    assert "webpub_webhook_seconds_bucket" in text

@@ -110,3 +110,24 @@ async def test_server_restart_mid_submission_resumes_at_the_same_step(world):
     draft = await latest_draft(staff)
     assert (draft.title, draft.summary) == ("ประกาศวันหยุด", "สรุปสั้น ๆ")
     assert (await Dialog.get(person_id=staff.person_id)).step == "submit.files"
+
+
+async def test_idle_dialog_is_closed_with_a_message_and_resumed_from_status(world):
+    from datetime import UTC, datetime, timedelta
+
+    from handlers.submit import close_idle_dialogs
+
+    staff = await world.enrol("ชูใจ", on="telegram")
+    await staff.says("/new")
+    await staff.taps("ข้อมูลทั่วไป")
+    await staff.says("ข่าวกิจกรรม")
+    later = datetime.now(UTC) + timedelta(minutes=world.rt.org.workflow.dialog_idle_minutes + 1)
+    assert await close_idle_dialogs(world.rt, later) == 1
+    assert await close_idle_dialogs(world.rt, later) == 0
+    await world.settle()
+    assert "/status" in staff.last_text
+    assert not await Dialog.exists(person_id=staff.person_id)
+    said = await staff.says("/status")
+    assert any("ข่าวกิจกรรม" in t for t in said), said
+    await staff.taps("ข่าวกิจกรรม")
+    assert (await Dialog.get(person_id=staff.person_id)).step == "submit.files"  # first unanswered
