@@ -75,7 +75,7 @@ async def redeem_code(ctx: Context, code: str) -> None:
             name=person.name, roles=", ".join(role_label(r) for r in roles)
         )
         + "\n\n"
-        + help_message(ctx)
+        + await help_message(ctx)
     )
 
 
@@ -83,33 +83,45 @@ async def greet(ctx: Context) -> None:
     """A new friend or a new group: say hello and what to do next."""
     if ctx.person is not None:
         ctx.reply(
-            _("Welcome back, {name}!").format(name=ctx.person.name) + "\n\n" + help_message(ctx)
+            _("Welcome back, {name}!").format(name=ctx.person.name)
+            + "\n\n"
+            + await help_message(ctx)
         )
     elif ctx.incoming.kind == "follow":
         ctx.reply(how_to_enrol(ctx))
 
 
-def help_message(ctx: Context) -> str:
-    return "\n".join(
-        [
-            _("What you can do:"),
-            _("/new or ขอเผยแพร่ข้อมูล: ask to publish information on the website"),
-            _("/status: your requests and where they are"),
-            _("/cancel: stop what you are doing"),
-            _("/link: connect your LINE and Telegram accounts"),
-            _("/help: this message"),
-            "",
-            _("Approvers and webmasters:"),
-            _("/tasks: publishing tasks to claim and your claimed ones (webmasters)"),
+async def help_message(ctx: Context) -> str:
+    """What this person can do: everyone's commands, then those of their roles."""
+    roles = await roles_of(ctx.person.id) if ctx.person is not None else {Role.STAFF}
+    lines = [
+        _("What you can do:"),
+        _("/new or ขอเผยแพร่ข้อมูล: ask to publish information on the website"),
+        _("/status: your requests and where they are"),
+        _("/cancel: stop what you are doing"),
+        _("/link: connect your LINE and Telegram accounts"),
+        _("/help: this message"),
+    ]
+    extra = []
+    if Role.WEBMASTER in roles:
+        extra.append(_("/tasks: publishing tasks to claim and your claimed ones (webmasters)"))
+    if roles & {Role.WEBMASTER, Role.CHECKER}:
+        extra.append(
             _(
                 "/verbal WP-2569-0001: record that the approver approved an urgent request "
                 "verbally, with how and when (webmasters and checkers)"
-            ),
-            _("/reassign WP-2569-0001 NAME: hand a decision to someone (approver, admin)"),
-            _("/delegate NAME FROM UNTIL: name an acting approver (approver, admin)"),
-            _("/webmastergroup: typed in a group, send the tasks there (webmaster, admin)"),
-        ]
-    )
+            )
+        )
+    if roles & {Role.APPROVER, Role.ADMIN}:
+        extra.append(_("/reassign WP-2569-0001 NAME: hand a decision to someone (approver, admin)"))
+        extra.append(_("/delegate NAME FROM UNTIL: name an acting approver (approver, admin)"))
+    if roles & {Role.WEBMASTER, Role.ADMIN}:
+        extra.append(
+            _("/webmastergroup: typed in a group, send the tasks there (webmaster, admin)")
+        )
+    if extra:
+        lines += ["", _("Approvers and webmasters:"), *extra]
+    return "\n".join(lines)
 
 
 @on_command("start", "เริ่ม")
@@ -117,12 +129,12 @@ async def start(ctx: Context, rest: str) -> None:
     if rest and codes.looks_like_code(rest):
         await redeem_code(ctx, rest)
         return
-    ctx.reply(help_message(ctx))
+    ctx.reply(await help_message(ctx))
 
 
 @on_command("help", "ช่วยเหลือ", "วิธีใช้", "เมนู", "menu")
 async def show_help(ctx: Context, rest: str) -> None:
-    ctx.reply(help_message(ctx))
+    ctx.reply(await help_message(ctx))
 
 
 @on_command("link", "เชื่อมบัญชี")

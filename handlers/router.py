@@ -76,7 +76,7 @@ async def handle(ctx: Context) -> None:
     if incoming.text and enrol.looks_like_code(incoming.text):
         await enrol.redeem_code(ctx, incoming.text)
         return
-    ctx.reply(enrol.help_message(ctx))
+    ctx.reply(await enrol.help_message(ctx))
 
 
 # In a group chat only these slash commands and the answers to these dialogs are taken, so

@@ -285,6 +285,7 @@ async def test_install_adds_every_job_in_the_org_time_zone(rt):
             "completeness-report",
             "audit-checkpoint",
             "prune-retention",
+            "close-idle-dialogs",
         )
     )
     assert all(job.trigger.timezone == rt.tz for job in added.values())
