@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -120,6 +121,13 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
 
     jobs = AsyncIOScheduler(timezone=app[RUNTIME].tz)
     install(jobs, app[RUNTIME])
+    if "line" in app[CHANNELS]:
+        from bot.quota import JOB_ID, warn_low_quota
+
+        async def line_quota() -> None:
+            await warn_low_quota(app[RUNTIME], app[CHANNELS]["line"], datetime.now(UTC))
+
+        jobs.add_job(line_quota, "cron", hour=9, minute=5, id=JOB_ID, coalesce=True)
     jobs.start()
     yield
     jobs.shutdown(wait=False)

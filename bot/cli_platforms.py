@@ -15,7 +15,6 @@ from bot.channels import Channel
 from bot.cli import _EXTENSIONS
 from bot.settings import Settings
 
-QUOTA_WARN_SHARE = 0.8  # warn the admins when 80% of the month's pushes are used
 LINE_MISSING = "WEBPUB_LINE_CHANNEL_SECRET / WEBPUB_LINE_CHANNEL_ACCESS_TOKEN are not set"
 
 
@@ -46,6 +45,7 @@ async def cmd_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_line_quota(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.line import LineChannel
+    from bot.quota import QUOTA_WARN_SHARE
 
     if not settings.line_enabled:
         print(LINE_MISSING, file=sys.stderr)

@@ -1,0 +1,42 @@
+"""Warning the admins before the LINE Official Account runs out of this month's pushes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.transactions import in_transaction
+
+from bot.channels.line import LineChannel
+from locales import _, using_locale
+from models.directory import people_with_role
+from models.enums import Role
+from models.events import Outgoing
+from models.notices import locale_of
+from models.outbox import enqueue_push
+from models.runtime import Runtime
+from scheduler.base import claim
+
+QUOTA_WARN_SHARE = 0.8  # warn the admins when 80% of the month's pushes are used
+JOB_ID = "line-quota"
+
+
+async def warn_low_quota(rt: Runtime, line: LineChannel, now: datetime) -> int:
+    """Tell every admin once a month when pushes run low; returns how many were told."""
+    _kind, limit, used = await line.quota()
+    if limit is None or used < QUOTA_WARN_SHARE * limit:
+        return 0
+    month = now.astimezone(rt.tz).strftime("%Y-%m")
+    told = 0
+    async with in_transaction():
+        if not await claim(JOB_ID, None, month):
+            return 0
+        for admin in await people_with_role(rt.org_id, Role.ADMIN):
+            with using_locale(await locale_of(admin, rt.default_locale)):
+                text = _(
+                    "LINE pushes are running low: {used} of {limit} used this month. "
+                    "Notifications may stop when none are left; people who also use Telegram "
+                    "get theirs there."
+                ).format(used=used, limit=limit)
+                if await enqueue_push(admin, Outgoing(text=text), kind=JOB_ID):
+                    told += 1
+    return told
