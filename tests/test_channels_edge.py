@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from models.enums import Role
 from models.messaging import InboxEvent
 from tests.emulators import (
     LineEmulator,
@@ -207,3 +208,23 @@ async def test_telegram_file_over_20_mb_is_explained_not_fetched(db_url, tmp_pat
         await world.settle()
         assert any("20 MB" in t for t in staff.new_texts())
         assert not any(r.name == "getFile" for r in world.tg.requests)
+
+
+async def test_telegram_long_polling_feeds_the_same_inbox(world):
+    from bot.server import poll_telegram
+    from models.enrol import create_invite
+    from tests.emulators import telegram_command_update, telegram_text_update
+
+    code = await create_invite(world.rt.org_id, Role.STAFF, "โพล")
+    world.tg.queue_update(telegram_command_update(6060, "/start", code, tg=world.tg))
+    world.tg.queue_update(telegram_text_update(6060, "/help", tg=world.tg))
+    poller = asyncio.create_task(poll_telegram(world.client.server.app))
+    try:
+        for _ in range(200):
+            if len(world.tg.messages(chat_id=6060)) >= 2:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        poller.cancel()
+    texts = [m.plain for m in world.tg.messages(chat_id=6060)]
+    assert len(texts) == 2 and "โพล" in texts[0] and "/new" in texts[1]

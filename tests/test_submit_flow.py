@@ -1,5 +1,13 @@
 """The staff's whole experience of asking to publish something, on both platforms."""
 
+import asyncio
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from models.enums import Status
@@ -32,7 +40,7 @@ async def submit_everything(staff, *, urgent: bool = False) -> None:
 
 
 @pytest.mark.parametrize("platform", ["line", "telegram"])
-async def test_submit_with_every_field_reaches_pending(world, platform):
+async def test_submit_with_every_field_reaches_pending(world, platform, tmp_path):
     staff = await world.enrol("สมศรี", on=platform)
     await submit_everything(staff)
     assert "WP-25" in staff.last_text
@@ -47,4 +55,40 @@ async def test_submit_with_every_field_reaches_pending(world, platform):
     files = await Attachment.filter(request_id=req.id)
     assert [(f.original_name, f.extension, f.mime_type, f.size) for f in files] == [
         ("ประกาศรับสมัคร.pdf", "pdf", "application/pdf", len(PDF))
+    ]
+
+    # What an operator sees: `webpub requests show WP-… --json` on the same database.
+    env = {
+        "PATH": os.environ["PATH"],
+        "WEBPUB_DATABASE_URL": world.settings.database_url,
+        "WEBPUB_ORG_FILE": str(world.settings.org_file),
+    }
+    shown = await asyncio.to_thread(
+        subprocess.run,
+        [str(Path(sys.executable).parent / "webpub"), "requests", "show", req.ref, "--json"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    detail = json.loads(shown.stdout)
+    assert detail["status"] == "pending" and detail["ref"] == req.ref
+    assert detail["category"] == "public-relations" and detail["title"] == "ประกาศรับสมัครพนักงานจ้าง"
+    assert detail["summary"] == "รับสมัครพนักงานจ้างตามภารกิจ 3 อัตรา" and detail["source"] == "กองคลัง"
+    assert (detail["data_from"], detail["data_until"]) == ("2026-11-01", "2026-11-30")
+    assert detail["publish_date"] == req.publish_date.isoformat()
+    assert detail["end_date"] == req.end_date.isoformat()
+    assert detail["remarks"] == "ติดต่อ 042-611-000" and detail["certified"] is True
+    assert (
+        detail["urgent"] is False and detail["owner"] == "สมศรี" and detail["owner_unit"] == "กองคลัง"
+    )
+    assert detail["files"] == [
+        {
+            "name": "ประกาศรับสมัคร.pdf",
+            "extension": "pdf",
+            "mime_type": "application/pdf",
+            "size": len(PDF),
+            "sha256": hashlib.sha256(PDF).hexdigest(),
+        }
     ]
