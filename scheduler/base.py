@@ -19,12 +19,12 @@ from tortoise.transactions import in_transaction
 from locales import using_locale
 from models.cards import enqueue_group, webmaster_group
 from models.directory import people_with_role, push_address
-from models.enums import Role
+from models.enums import Role, TaskKind, TaskStatus
 from models.events import Outgoing
 from models.notices import locale_of
 from models.outbox import enqueue_push
 from models.people import GroupChat, Person
-from models.request import Reminder
+from models.request import Reminder, Task
 from models.runtime import Runtime
 
 
@@ -156,3 +156,16 @@ async def _enqueue(who: Recipient, message: Outgoing, claimed: list[Due], kind: 
         await enqueue_group(who, message, request_id=request_id, kind=kind)
         return 1
     return await enqueue_push(who, message, request_id=request_id, kind=kind) is not None
+
+
+async def open_tasks(rt: Runtime, kind: TaskKind) -> list[Task]:
+    """Unfinished webmaster tasks of a kind (open or claimed), oldest first, with their request."""
+    return (
+        await Task.filter(
+            kind=kind,
+            status__in=[TaskStatus.OPEN, TaskStatus.CLAIMED],
+            request__org_id=rt.org_id,
+        )
+        .order_by("id")
+        .prefetch_related("request")
+    )

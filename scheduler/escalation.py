@@ -16,7 +16,15 @@ from models.events import Button, Outgoing
 from models.outbox import button
 from models.request import Request, Task
 from models.runtime import Runtime
-from scheduler.base import Batches, Due, Recipient, send_batches, tag, webmaster_audience
+from scheduler.base import (
+    Batches,
+    Due,
+    Recipient,
+    open_tasks,
+    send_batches,
+    tag,
+    webmaster_audience,
+)
 from scheduler.wording import BUTTON_ITEMS, duration, item_line, join_parts, section, short_ref
 
 APPROVAL = "approval"
@@ -88,15 +96,7 @@ async def _approval_message(person: Recipient, items: list[Due], locale: str) ->
 
 async def escalate_tasks(rt: Runtime, now: datetime) -> int:
     """Remind webmasters of publishing tasks nobody claimed, and claimers of unfinished ones."""
-    tasks = (
-        await Task.filter(
-            kind=TaskKind.PUBLISH,
-            status__in=[TaskStatus.OPEN, TaskStatus.CLAIMED],
-            request__org_id=rt.org_id,
-        )
-        .order_by("id")
-        .prefetch_related("request")
-    )
+    tasks = await open_tasks(rt, TaskKind.PUBLISH)
     if not tasks:
         return 0
     audience = await webmaster_audience(rt)

@@ -12,14 +12,23 @@ from datetime import date, datetime, timedelta
 
 from locales import _
 from models.directory import deciders, people_with_role
-from models.enums import Role, TaskKind, TaskStatus
+from models.enums import Role, TaskKind
 from models.events import Outgoing
 from models.outbox import button
 from models.people import Person
 from models.request import Request, Task
 from models.runtime import Runtime
 from models.thaidate import format_date
-from scheduler.base import Batches, Due, Recipient, day_start, send_batches, tag, webmaster_audience
+from scheduler.base import (
+    Batches,
+    Due,
+    Recipient,
+    day_start,
+    open_tasks,
+    send_batches,
+    tag,
+    webmaster_audience,
+)
 from scheduler.wording import BUTTON_ITEMS, days_ago, item_line, join_parts, section, short_ref
 
 CHASE = "takedown-chase"
@@ -51,15 +60,7 @@ def chase_number(rt: Runtime, deadline: date, now: datetime) -> int:
 
 async def chase_takedowns(rt: Runtime, now: datetime) -> int:
     """Chase webmasters about overdue takedowns; tell the approver once past the org's limit."""
-    tasks = (
-        await Task.filter(
-            kind=TaskKind.TAKEDOWN,
-            status__in=[TaskStatus.OPEN, TaskStatus.CLAIMED],
-            request__org_id=rt.org_id,
-        )
-        .order_by("id")
-        .prefetch_related("request")
-    )
+    tasks = await open_tasks(rt, TaskKind.TAKEDOWN)
     if not tasks:
         return 0
     today = rt.today(now)
