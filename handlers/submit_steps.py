@@ -6,66 +6,38 @@ An answer handler returns None when the answer was taken, or a sentence saying w
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
-
 from handlers.base import Context
+from handlers.submit_dates import (
+    ask_data_from,
+    ask_data_until,
+    ask_end_date,
+    ask_publish_date,
+    take_data_from,
+    take_data_from_text,
+    take_data_until,
+    take_data_until_text,
+    take_end,
+    take_end_text,
+    take_publish,
+    take_publish_text,
+)
+from handlers.submit_kit import (
+    REASON_MAX,
+    SKIP_WORDS,
+    SOURCE_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+    URL,
+    YES_WORDS,
+    Ask,
+    Step,
+    category_of,
+    len_error,
+    no_choice,
+)
 from locales import N_, _
 from models.request import Attachment, Category, Request
-from models.thaidate import DateInputError, add_months, format_date, parse_date, parse_period
-
-TITLE_MIN, TITLE_MAX = 3, 300
-TEXT_MAX = 2000
-SOURCE_MAX = 300
-REASON_MAX = 500
-URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-
-SKIP_WORDS = {"-", "ข้าม", "ไม่มี", "skip", "none", "no"}
-YES_WORDS = {"ยืนยัน", "ใช่", "ตกลง", "รับรอง", "yes", "ok", "confirm", "y"}
-
-Choice = tuple[str, str]  # (label, value)
-
-
-@dataclass(frozen=True)
-class Ask:
-    """A question: its text, the choices offered as buttons, and whether a date picker helps."""
-
-    text: str
-    choices: tuple[Choice, ...] = ()
-    date_picker: tuple[str, date | None, date | None] | None = None  # label, min, max
-    card: bool = False
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    ask: Callable[[Context, Request], Awaitable[Ask]]
-    take_text: Callable[[Context, Request, str], Awaitable[str | None]]
-    take_choice: Callable[[Context, Request, str], Awaitable[str | None]]
-    applies: Callable[[Request], bool] = lambda req: True
-
-
-def today(ctx: Context) -> date:
-    return ctx.rt.today(ctx.now)
-
-
-async def category_of(req: Request) -> Category | None:
-    return await Category.get_or_none(id=req.category_id) if req.category_id else None
-
-
-def _len_error(text: str, limit: int) -> str | None:
-    if len(text) > limit:
-        return _(
-            "That is too long ({count} characters). Please keep it under {limit} characters."
-        ).format(count=len(text), limit=limit)
-    return None
-
-
-async def _no_choice(ctx: Context, req: Request, value: str) -> str | None:
-    return _("Please type your answer.")
-
 
 # -- category -------------------------------------------------------------------------------
 
@@ -110,7 +82,7 @@ async def take_title(ctx: Context, req: Request, text: str) -> str | None:
     text = " ".join(text.split())
     if len(text) < TITLE_MIN:
         return _("Please type a title of at least {n} characters.").format(n=TITLE_MIN)
-    if error := _len_error(text, TITLE_MAX):
+    if error := len_error(text, TITLE_MAX):
         return error
     req.title = text
     await req.save(update_fields=["title"])
@@ -124,7 +96,7 @@ async def ask_summary(ctx: Context, req: Request) -> Ask:
 async def take_summary_text(ctx: Context, req: Request, text: str) -> str | None:
     if text.strip().casefold() in SKIP_WORDS:
         return await take_summary(ctx, req, "skip")
-    if error := _len_error(text.strip(), TEXT_MAX):
+    if error := len_error(text.strip(), TEXT_MAX):
         return error
     req.summary = text.strip()
     await req.save(update_fields=["summary"])
@@ -149,7 +121,7 @@ async def ask_source(ctx: Context, req: Request) -> Ask:
 
 async def take_source_text(ctx: Context, req: Request, text: str) -> str | None:
     text = " ".join(text.split())
-    if error := _len_error(text, SOURCE_MAX):
+    if error := len_error(text, SOURCE_MAX):
         return error
     req.source = text
     await req.save(update_fields=["source"])
@@ -171,7 +143,7 @@ async def ask_urgent_reason(ctx: Context, req: Request) -> Ask:
 
 async def take_urgent_reason(ctx: Context, req: Request, text: str) -> str | None:
     text = " ".join(text.split())
-    if error := _len_error(text, REASON_MAX):
+    if error := len_error(text, REASON_MAX):
         return error
     req.urgent_reason = text
     await req.save(update_fields=["urgent_reason"])
@@ -187,7 +159,7 @@ async def ask_remarks(ctx: Context, req: Request) -> Ask:
 async def take_remarks_text(ctx: Context, req: Request, text: str) -> str | None:
     if text.strip().casefold() in SKIP_WORDS:
         return await take_remarks(ctx, req, "skip")
-    if error := _len_error(text.strip(), TEXT_MAX):
+    if error := len_error(text.strip(), TEXT_MAX):
         return error
     req.remarks = text.strip()
     await req.save(update_fields=["remarks"])
@@ -227,7 +199,7 @@ async def take_files_text(ctx: Context, req: Request, text: str) -> str | None:
     cat = await category_of(req)
     text = text.strip()
     if cat is not None and cat.link_allowed and URL.match(text):
-        if error := _len_error(text, 1000):
+        if error := len_error(text, 1000):
             return error
         req.external_link = text
         await req.save(update_fields=["external_link"])
@@ -244,169 +216,6 @@ async def take_files(ctx: Context, req: Request, value: str) -> str | None:
         return _("Please send a file.")
     if not await Attachment.filter(request_id=req.id).exists() and not req.external_link:
         return _("Please send at least one file first.")
-    return None
-
-
-# -- dates ----------------------------------------------------------------------------------
-
-
-def _parse(ctx: Context, text: str) -> date | str:
-    try:
-        return parse_date(text, today(ctx))
-    except DateInputError as exc:
-        return exc.message
-
-
-async def ask_data_from(ctx: Context, req: Request) -> Ask:
-    return Ask(
-        _("From which date does the data cover? Pick or type a date, or tap Not applicable."),
-        ((_("Not applicable"), "na"),),
-        date_picker=(_("Pick a date"), None, None),
-    )
-
-
-async def take_data_from_text(ctx: Context, req: Request, text: str) -> str | None:
-    if text.strip().casefold() in SKIP_WORDS | {"ไม่ระบุ", "n/a", "na"}:
-        return await take_data_from(ctx, req, "na")
-    day = _parse(ctx, text)
-    if isinstance(day, str):
-        return day
-    req.data_from, req.data_until = day, None
-    await req.save(update_fields=["data_from", "data_until"])
-    return None
-
-
-async def take_data_from(ctx: Context, req: Request, value: str) -> str | None:
-    if value != "na":
-        return _("Please pick a date or tap Not applicable.")
-    req.data_from = req.data_until = None
-    await req.save(update_fields=["data_from", "data_until"])
-    return None
-
-
-async def ask_data_until(ctx: Context, req: Request) -> Ask:
-    return Ask(
-        _("Until which date does the data cover?"),
-        ((_("Same day"), "same"),),
-        date_picker=(_("Pick a date"), req.data_from, None),
-    )
-
-
-async def take_data_until_text(ctx: Context, req: Request, text: str) -> str | None:
-    day = _parse(ctx, text)
-    if isinstance(day, str):
-        return day
-    if req.data_from and day < req.data_from:
-        return _("The end of the data period cannot be before its start ({start}).").format(
-            start=format_date(req.data_from, ctx.locale)
-        )
-    req.data_until = day
-    await req.save(update_fields=["data_until"])
-    return None
-
-
-async def take_data_until(ctx: Context, req: Request, value: str) -> str | None:
-    if value != "same":
-        return _("Please pick a date.")
-    req.data_until = req.data_from
-    await req.save(update_fields=["data_until"])
-    return None
-
-
-async def ask_publish_date(ctx: Context, req: Request) -> Ask:
-    return Ask(
-        _("When should it be published? Today, tomorrow, or pick a date."),
-        ((_("Today"), "today"), (_("Tomorrow"), "tomorrow")),
-        date_picker=(_("Pick a date"), today(ctx), None),
-    )
-
-
-async def take_publish_text(ctx: Context, req: Request, text: str) -> str | None:
-    day = _parse(ctx, text)
-    if isinstance(day, str):
-        return day
-    return await _set_publish(ctx, req, day)
-
-
-async def take_publish(ctx: Context, req: Request, value: str) -> str | None:
-    offsets = {"today": 0, "tomorrow": 1}
-    if value not in offsets:
-        return _("Please pick a date.")
-    return await _set_publish(ctx, req, today(ctx) + timedelta(days=offsets[value]))
-
-
-async def _set_publish(ctx: Context, req: Request, day: date) -> str | None:
-    if day < today(ctx):
-        return _("The publish date cannot be in the past. Please give today or a later date.")
-    req.publish_date = day
-    fields = ["publish_date"]
-    if req.end_date is not None and req.end_date <= day:
-        req.end_date = None  # asked again: the old end no longer fits
-        fields.append("end_date")
-    await req.save(update_fields=fields)
-    return None
-
-
-async def ask_end_date(ctx: Context, req: Request) -> Ask:
-    cat = await category_of(req)
-    start = req.publish_date or today(ctx)
-    choices: list[Choice] = []
-    if cat is not None and cat.default_period_days:
-        choices.append(
-            (
-                _("{days} days (usual)").format(days=cat.default_period_days),
-                f"d{cat.default_period_days}",
-            )
-        )
-    for label, value in ((_("30 days"), "d30"), (_("90 days"), "d90"), (_("1 year"), "y1")):
-        if value not in {v for _l, v in choices}:
-            choices.append((label, value))
-    if cat is None or not cat.end_date_required:
-        choices.append((_("No end date"), "none"))
-    return Ask(
-        _("Until when should it stay on the website? Choose a period, pick a date, or type one."),
-        tuple(choices),
-        date_picker=(_("Pick a date"), start + timedelta(days=1), None),
-    )
-
-
-async def take_end_text(ctx: Context, req: Request, text: str) -> str | None:
-    start = req.publish_date or today(ctx)
-    if text.strip().casefold() in {"ไม่มี", "ไม่มีกำหนด", "none", "no end"}:
-        return await take_end(ctx, req, "none")
-    try:
-        day = parse_period(text, start)
-    except DateInputError:
-        day = _parse(ctx, text)
-        if isinstance(day, str):
-            return day
-    return await _set_end(ctx, req, day)
-
-
-async def take_end(ctx: Context, req: Request, value: str) -> str | None:
-    start = req.publish_date or today(ctx)
-    if value == "none":
-        cat = await category_of(req)
-        if cat is not None and cat.end_date_required:
-            return _("This category needs an end date.")
-        req.end_date = None
-        await req.save(update_fields=["end_date"])
-        return None
-    if value.startswith("d") and value[1:].isdigit():
-        return await _set_end(ctx, req, start + timedelta(days=int(value[1:])))
-    if value == "y1":
-        return await _set_end(ctx, req, add_months(start, 12))
-    return _("Please choose a period or pick a date.")
-
-
-async def _set_end(ctx: Context, req: Request, day: date) -> str | None:
-    start = req.publish_date or today(ctx)
-    if day <= start:
-        return _("The end date must be after the publish date ({start}).").format(
-            start=format_date(start, ctx.locale)
-        )
-    req.end_date = day
-    await req.save(update_fields=["end_date"])
     return None
 
 
@@ -459,7 +268,7 @@ async def take_certify(ctx: Context, req: Request, value: str) -> str | None:
 
 STEPS: tuple[Step, ...] = (
     Step("submit.category", ask_category, take_category_text, take_category),
-    Step("submit.title", ask_title, take_title, _no_choice),
+    Step("submit.title", ask_title, take_title, no_choice),
     Step("submit.summary", ask_summary, take_summary_text, take_summary),
     Step("submit.files", ask_files, take_files_text, take_files),
     Step("submit.source", ask_source, take_source_text, take_source),
@@ -478,7 +287,7 @@ STEPS: tuple[Step, ...] = (
         "submit.urgent_reason",
         ask_urgent_reason,
         take_urgent_reason,
-        _no_choice,
+        no_choice,
         lambda r: r.urgent,
     ),
     Step("submit.remarks", ask_remarks, take_remarks_text, take_remarks),
