@@ -1,0 +1,422 @@
+"""What is inside a received file: its real type by magic bytes, and content a public website
+must never carry (programs, macros, PDF scripts and actions, embedded files, zip bombs)."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from enum import StrEnum
+from functools import cache
+from pathlib import PurePosixPath
+
+from locales import N_, _
+from models.file_names import extension_of, sanitize_name
+
+MIB = 1024 * 1024
+MAX_ENTRIES = 10_000  # zip-bomb guard: real Office files and archives have far fewer parts
+MAX_UNPACKED = 200 * MIB  # zip-bomb guard: the declared total size of all parts unpacked
+MAX_RATIO = 100  # zip-bomb guard: declared unpacked bytes per byte of the file
+RATIO_FROM = 10 * MIB  # below this unpacked size a high ratio harms nobody (XML compresses well)
+EOCD_SEARCH = 22 + 0xFFFF  # ZIP APPNOTE 4.3.16: end record (22 bytes) plus the longest comment
+PEEK = 64  # bytes read from the start of each archive part to recognise a program
+ODF_MIMETYPE_MAX = 100  # ODF 1.2 part 3, 3.3: the "mimetype" part holds only a MIME type
+CONTENT_TYPES_MAX = MIB  # OOXML [Content_Types].xml read to find macro-enabled parts
+OBJSTM_MAX = 8 * MIB  # inflated bytes read from one PDF object stream (ISO 32000-1 7.5.7)
+OBJSTM_BUDGET = 64 * MIB  # inflated bytes read from all object streams of one PDF
+OBJSTM_TOLL = 1024  # budget charged per object stream, so a flood of tiny ones ends early too
+INFLATE_CHUNK = 4096  # compressed bytes per step: at most ~4 MB inflated (Deflate tops at 1032:1)
+OLE_ENTRY = 128  # [MS-CFB] 2.6: a directory entry is 128 bytes, its name 64 bytes of UTF-16LE
+PDF_HEADER_PROBE = 1024  # readers accept a PDF header within the first 1024 bytes (ISO 32000-1 H.3)
+
+PDF = "application/pdf"
+TEXT = "text/plain"
+ZIP = "application/zip"
+OCTET = "application/octet-stream"
+OLE_GENERIC = "application/x-ole-storage"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+ODF = "application/vnd.oasis.opendocument."
+
+MIME_BY_EXTENSION = {
+    "pdf": PDF,
+    "docx": DOCX,
+    "xlsx": XLSX,
+    "pptx": PPTX,
+    "odt": ODF + "text",
+    "ods": ODF + "spreadsheet",
+    "odp": ODF + "presentation",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "ppt": "application/vnd.ms-powerpoint",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "txt": TEXT,
+    "csv": "text/csv",
+    "zip": ZIP,
+}
+MACRO_EXTENSIONS = frozenset(
+    {"docm", "dotm", "xlsm", "xltm", "xlam", "pptm", "potm", "ppsm", "ppam", "sldm"}
+)
+PROGRAM_EXTENSIONS = frozenset(
+    {"exe", "dll", "com", "scr", "pif", "cpl", "msi", "msp", "bat", "cmd", "ps1", "psm1", "vbs"}
+    | {"vbe", "js", "jse", "wsf", "wsh", "hta", "jar", "sh", "lnk", "reg", "apk", "app"}
+)
+PROGRAM_MAGIC = (
+    b"\x7fELF",  # Linux and Unix programs
+    b"#!",  # scripts with an interpreter line
+    b"\xfe\xed\xfa\xce",  # Mach-O 32-bit
+    b"\xfe\xed\xfa\xcf",  # Mach-O 64-bit
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",  # Mach-O universal, Java class
+)
+IMAGE_MAGIC = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")  # [MS-CFB] 2.2 header signature
+OLE_KINDS = (
+    ("WordDocument", "application/msword"),
+    ("Workbook", "application/vnd.ms-excel"),
+    ("Book", "application/vnd.ms-excel"),
+    ("PowerPoint Document", "application/vnd.ms-powerpoint"),
+)
+OLE_MACRO_STREAMS = ("Macros", "_VBA_PROJECT_CUR", "_VBA_PROJECT")
+OOXML_PARTS = (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX))
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+MIME_SHAPE = re.compile(r"[a-z0-9.+-]+/[a-z0-9.+-]+")
+PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r /\[\]()<>{}%]+)")  # ISO 32000-1 7.3.5
+PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+PDF_STREAM = re.compile(rb"stream\r?\n")
+
+
+class Refusal(StrEnum):
+    """Why a file was refused, for logs and tests (the sender reads the message)."""
+
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    NO_EXTENSION = "no_extension"
+    EXTENSION = "extension"
+    PROGRAM = "program"
+    CONTENT = "content"
+    MACROS = "macros"
+    PDF_SCRIPT = "pdf_script"
+    PDF_LAUNCH = "pdf_launch"
+    PDF_EMBEDDED = "pdf_embedded"
+    TOO_MANY_PARTS = "too_many_parts"
+    UNPACKS_TOO_LARGE = "unpacks_too_large"
+    COMPRESSION_RATIO = "compression_ratio"
+    ENCRYPTED = "encrypted"
+    NESTED_PROGRAM = "nested_program"
+
+
+PDF_SCRIPT = N_(
+    "PDF files with JavaScript are not accepted. "
+    "Please save or print the document to PDF again, without scripts."
+)
+PDF_LAUNCH = N_(
+    "PDF files that start other programs are not accepted. "
+    "Please save or print the document to PDF again."
+)
+PDF_EMBEDDED = N_(
+    "PDF files with other files attached inside are not accepted. Please send each file on its own."
+)
+PDF_FORBIDDEN = {
+    b"JS": (Refusal.PDF_SCRIPT, PDF_SCRIPT),
+    b"JavaScript": (Refusal.PDF_SCRIPT, PDF_SCRIPT),
+    b"Launch": (Refusal.PDF_LAUNCH, PDF_LAUNCH),
+    b"EmbeddedFile": (Refusal.PDF_EMBEDDED, PDF_EMBEDDED),
+    b"EmbeddedFiles": (Refusal.PDF_EMBEDDED, PDF_EMBEDDED),
+}
+
+
+class FileRefused(Exception):
+    """A received file cannot be accepted; str() is the reason, politely, in the current locale."""
+
+    def __init__(self, message: str, reason: Refusal) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class NotGenuine(Exception):
+    """The content is not the kind of file its extension claims (turned into a FileRefused)."""
+
+
+def macros_refused() -> FileRefused:
+    """The refusal of an Office or ODF document that carries macros."""
+    message = _(
+        "Office files with macros are not accepted. "
+        "Please save the document without macros (for example as .docx or .xlsx) and send it again."
+    )
+    return FileRefused(message, Refusal.MACROS)
+
+
+def verify_content(data: bytes, extension: str) -> str:
+    """The file's MIME type once its content proves to be what the extension claims."""
+    if _looks_like_program(data):
+        raise NotGenuine
+    if not data.startswith(ZIP_MAGIC):
+        mime = _sniff_flat(data)
+        if not _matches(extension, mime):
+            raise NotGenuine
+        _refuse_active_flat(data, mime)
+        return MIME_BY_EXTENSION.get(extension, mime)
+    archive = _open_archive(data)
+    with archive:
+        mime = _archive_mime(archive)
+        if extension != "zip" and not _matches(extension, mime):
+            raise NotGenuine
+        _refuse_archive_content(archive, mime)
+    return MIME_BY_EXTENSION.get(extension, mime)
+
+
+def _matches(extension: str, mime: str) -> bool:
+    """Whether sniffed content fits the extension (a type without a known signature fits)."""
+    expected = MIME_BY_EXTENSION.get(extension)
+    if expected is None:
+        return True
+    return mime == (TEXT if extension == "csv" else expected)
+
+
+def _looks_like_program(head: bytes) -> bool:
+    """Whether bytes start like a program: Windows (MZ), Linux, macOS, Java or a script."""
+    if head.startswith(b"MZ") and b"\x00" in head[2:64]:
+        return True
+    return head.startswith(PROGRAM_MAGIC)
+
+
+def _sniff_flat(data: bytes) -> str:
+    """The MIME type of content that is not a ZIP container, by its first bytes."""
+    if b"%PDF-" in data[:PDF_HEADER_PROBE]:
+        return PDF
+    for magic, mime in IMAGE_MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(OLE_MAGIC):
+        return next((m for name, m in OLE_KINDS if _ole_has_entry(data, name)), OLE_GENERIC)
+    return TEXT if _is_text(data) else OCTET
+
+
+def _is_text(data: bytes) -> bool:
+    """Whether data is plain text in UTF-8 or Thai Windows-874 / TIS-620."""
+    if b"\x00" in data:
+        return False
+    for encoding in ("utf-8-sig", "cp874"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return not TEXT_CONTROLS.search(text)
+    return False
+
+
+def _refuse_active_flat(data: bytes, mime: str) -> None:
+    """Refuse PDF actions and scripts, and legacy Office files with macros."""
+    if mime == PDF:
+        _refuse_pdf_actions(data)
+    elif data.startswith(OLE_MAGIC):
+        if any(_ole_has_entry(data, stream) for stream in OLE_MACRO_STREAMS):
+            raise macros_refused()
+
+
+@cache
+def _ole_entry(name: str) -> re.Pattern[bytes]:
+    """The name field and name length of an OLE directory entry, matched in any case."""
+    encoded = name.encode("utf-16-le") + b"\x00\x00"
+    field = encoded.ljust(64, b"\x00") + struct.pack("<H", len(encoded))
+    return re.compile(re.escape(field), re.IGNORECASE)
+
+
+def _ole_has_entry(data: bytes, name: str) -> bool:
+    """Whether an OLE compound file has a storage or stream of this name."""
+    return any(m.start() % OLE_ENTRY == 0 for m in _ole_entry(name).finditer(data))
+
+
+def _pdf_names(raw: bytes) -> Iterator[tuple[bytes, int]]:
+    """Each PDF name in raw bytes with #xx escapes decoded, and the offset where it ends."""
+    for match in PDF_NAME.finditer(raw):
+        name = match.group(1)
+        if b"#" in name:
+            name = PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name)
+        yield name, match.end()
+
+
+def _refuse_pdf_name(name: bytes) -> None:
+    """Refuse a PDF that uses a name of a script, a launch action or an attached file."""
+    found = PDF_FORBIDDEN.get(name)
+    if found is not None:
+        reason, message = found
+        raise FileRefused(_(message), reason)
+
+
+def _refuse_pdf_actions(raw: bytes) -> None:
+    """Refuse JavaScript, launch actions and attached files, also inside object streams."""
+    budget, seen = OBJSTM_BUDGET, set()
+    for name, end in _pdf_names(raw):
+        _refuse_pdf_name(name)
+        if name != b"ObjStm" or budget <= 0:
+            continue
+        start = PDF_STREAM.search(raw, end)
+        if start is None or start.end() in seen:
+            continue
+        seen.add(start.end())
+        inner = _inflate(raw, start.end(), min(budget, OBJSTM_MAX))
+        budget -= len(inner) + OBJSTM_TOLL
+        for inner_name, _end in _pdf_names(inner):
+            _refuse_pdf_name(inner_name)
+
+
+def _inflate(raw: bytes, start: int, limit: int) -> bytes:
+    """About limit bytes of a Flate stream starting at start ("" if it is not Flate)."""
+    inflater, pieces, size = zlib.decompressobj(), [], 0
+    view = memoryview(raw)
+    try:  # small slices: zlib copies what it leaves unread, so big ones cost time per stream
+        for at in range(start, min(len(raw), start + limit), INFLATE_CHUNK):
+            pieces.append(inflater.decompress(view[at : at + INFLATE_CHUNK]))
+            size += len(pieces[-1])
+            if inflater.eof or size >= limit:
+                break
+    except zlib.error:
+        return b""
+    return b"".join(pieces)[:limit]
+
+
+def _open_archive(data: bytes) -> zipfile.ZipFile:
+    """A ZIP container read from its directory alone, refused if it is a bomb or locked."""
+    if _declared_entries(data) > MAX_ENTRIES:
+        raise _too_many_parts(_declared_entries(data))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+        raise NotGenuine from None
+    try:
+        _refuse_bomb(archive.infolist(), len(data))
+    except FileRefused:
+        archive.close()
+        raise
+    return archive
+
+
+def _declared_entries(data: bytes) -> int:
+    """The part count a ZIP end record declares, read without parsing the directory."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - EOCD_SEARCH))
+    if at < 0 or at + 22 > len(data):
+        return 0
+    count = struct.unpack_from("<H", data, at + 10)[0]
+    return 0 if count == 0xFFFF else count  # ZIP64 keeps the real count elsewhere
+
+
+def _too_many_parts(count: int) -> FileRefused:
+    """The refusal of a container with more parts than can be checked."""
+    message = _(
+        "The file has too many parts inside ({count}) to be checked safely; "
+        "at most {limit} are accepted."
+    )
+    return FileRefused(message.format(count=count, limit=MAX_ENTRIES), Refusal.TOO_MANY_PARTS)
+
+
+def _refuse_bomb(infos: list[zipfile.ZipInfo], packed: int) -> None:
+    """Refuse a container whose declared contents are out of proportion, or locked."""
+    if len(infos) > MAX_ENTRIES:
+        raise _too_many_parts(len(infos))
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > MAX_UNPACKED:
+        message = _(
+            "The file would unpack to {size} MB, more than the {limit} MB "
+            "that can be checked safely. Please send a smaller file."
+        )
+        size, limit = math.ceil(unpacked / MIB), MAX_UNPACKED // MIB
+        raise FileRefused(message.format(size=size, limit=limit), Refusal.UNPACKS_TOO_LARGE)
+    if unpacked > RATIO_FROM and unpacked > MAX_RATIO * packed:
+        message = _(
+            "The file would unpack to more than {ratio} times its own size, "
+            "as harmful archives do. Please send the documents themselves."
+        )
+        raise FileRefused(message.format(ratio=MAX_RATIO), Refusal.COMPRESSION_RATIO)
+    if any(info.flag_bits & 0x1 for info in infos):  # APPNOTE 4.4.4: bit 0, encrypted
+        message = _(
+            "The file is protected with a password, so it cannot be checked. "
+            "Please send it without a password."
+        )
+        raise FileRefused(message, Refusal.ENCRYPTED)
+
+
+def _peek(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """The first bytes of a part; only stored and deflated parts, whose reads stay bounded."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return b""
+    try:
+        with archive.open(info) as part:
+            return part.read(limit)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+        raise NotGenuine from None
+
+
+def _archive_mime(archive: zipfile.ZipFile) -> str:
+    """The MIME type of a ZIP container: an ODF or OOXML document, or a plain archive."""
+    names = archive.namelist()
+    if "mimetype" in names:
+        info = archive.getinfo("mimetype")
+        if info.file_size <= ODF_MIMETYPE_MAX:
+            declared = _peek(archive, info, ODF_MIMETYPE_MAX).decode("ascii", "replace").strip()
+            if MIME_SHAPE.fullmatch(declared):
+                return declared
+    if "[Content_Types].xml" in names:
+        for prefix, mime in OOXML_PARTS:
+            if any(name.startswith(prefix) for name in names):
+                return mime
+    return ZIP
+
+
+def _refuse_archive_content(archive: zipfile.ZipFile, mime: str) -> None:
+    """Refuse macros and programs inside an Office, ODF or ZIP container."""
+    if _has_macros(archive, mime):
+        raise macros_refused()
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        if extension_of(PurePosixPath(info.filename).name) in MACRO_EXTENSIONS:
+            raise macros_refused()
+        if _is_program_part(archive, info):
+            message = _(
+                "The file contains a program or script ({name}), which cannot be published. "
+                "Please remove it and send the file again."
+            )
+            shown = sanitize_name(info.filename)
+            raise FileRefused(message.format(name=shown), Refusal.NESTED_PROGRAM)
+
+
+def _has_macros(archive: zipfile.ZipFile, mime: str) -> bool:
+    """Whether an OOXML container holds a VBA project or an ODF one holds Basic or scripts."""
+    names = archive.namelist()
+    if any(PurePosixPath(name).name.lower() == "vbaproject.bin" for name in names):
+        return True
+    if mime.startswith(ODF) and any(n.lower().startswith(("basic/", "scripts/")) for n in names):
+        return True
+    if "[Content_Types].xml" not in names:
+        return False
+    types = _peek(archive, archive.getinfo("[Content_Types].xml"), CONTENT_TYPES_MAX).lower()
+    return b"macroenabled" in types or b"vbaproject" in types
+
+
+def _is_program_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether a part of a container is a program, by its name or its first bytes."""
+    if extension_of(PurePosixPath(info.filename).name) in PROGRAM_EXTENSIONS:
+        return True
+    return _looks_like_program(_peek(archive, info, PEEK))
