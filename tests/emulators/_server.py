@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Self
@@ -117,7 +118,7 @@ def _matches(path: str, paths: tuple[str, ...]) -> bool:
     return not paths or any(p in path for p in paths)
 
 
-class EmulatorServer:
+class EmulatorServer(ABC):
     """Start/stop, `async with`, the request log and fault injection for one platform emulator."""
 
     shutdown_timeout = 1.0
@@ -209,14 +210,16 @@ class EmulatorServer:
 
     # -- hooks for subclasses ----------------------------------------------------------------
 
+    @abstractmethod
     def _routes(self) -> list[web.RouteDef]:
-        raise NotImplementedError
+        """The platform's endpoints."""
 
     def _authorize(self, request: web.Request) -> web.Response | None:
         return None
 
+    @abstractmethod
     def _error(self, status: int, message: str, extra: dict | None = None) -> web.Response:
-        raise NotImplementedError
+        """An error response in the platform's own shape."""
 
     def _accepts(self, request: web.Request) -> bool:
         return False
