@@ -92,3 +92,36 @@ async def test_submit_with_every_field_reaches_pending(world, platform, tmp_path
             "sha256": hashlib.sha256(PDF).hexdigest(),
         }
     ]
+
+
+async def test_photos_count_as_files_on_both_platforms(world):
+    import io as _io
+
+    from PIL import Image
+
+    from tests.emulators import line_image_event, telegram_photo_update
+
+    buffer = _io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG")
+    jpeg = buffer.getvalue()
+    for platform in ("line", "telegram"):
+        staff = await world.enrol(f"ช่างภาพ {platform}", on=platform)
+        await staff.says("/new")
+        await staff.taps("ประชาสัมพันธ์")
+        await staff.says("ภาพกิจกรรมวันเด็ก")
+        await staff.taps("ข้าม")
+        if platform == "line":
+            world.line.add_content("77001", jpeg, content_type="image/jpeg")
+            await world.post_line(line_image_event(staff.user, "77001", line=world.line))
+        else:
+            world.tg.add_file("AgACphoto1", jpeg, file_size=len(jpeg))
+            await world.post_telegram(
+                telegram_photo_update(
+                    int(staff.user), "AgACphoto1", ((32, 24), (64, 48, len(jpeg))), tg=world.tg
+                )
+            )
+        await world.settle()
+        req = await Request.filter(owner_id=staff.person_id).order_by("-id").first()
+        (photo,) = await Attachment.filter(request_id=req.id)
+        assert (photo.extension, photo.mime_type, photo.size) == ("jpg", "image/jpeg", len(jpeg))
+        assert photo.sha256 == hashlib.sha256(jpeg).hexdigest()
