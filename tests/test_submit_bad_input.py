@@ -67,7 +67,7 @@ async def test_submit_bad_answers_are_refused_and_asked_again(world, platform):
     draft = await latest_draft(staff)
     assert draft.end_date is None and draft.data_from is None
     await staff.taps("30 วัน")
-    await staff.taps("ไม่ด่วน")
+    await staff.taps("ปกติ")
     await staff.taps("ข้าม")
     said = await staff.says("ไม่แน่ใจ")
     assert any("ขอรับรอง" in t for t in said)

@@ -33,7 +33,7 @@ async def submit_everything(staff, *, urgent: bool = False) -> None:
         await staff.taps("ด่วน")
         await staff.says("ต้องประกาศก่อนสิ้นเดือน")
     else:
-        await staff.taps("ไม่ด่วน")
+        await staff.taps("ปกติ")
     await staff.says("ติดต่อ 042-611-000")
     await staff.taps("รับรอง")
     await staff.taps("ส่งคำขอ")
