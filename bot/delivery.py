@@ -173,6 +173,11 @@ class OutboxWorker:
                 )
             except TimeoutError:
                 return Delivery(ok=False, error="timeout")
+            except Exception as exc:
+                # Not a platform answer but a fault of ours or the network's: retried, within
+                # MAX_ATTEMPTS, so it can never loop forever.
+                log.exception("delivering outbox %s failed", [r.id for r in batch])
+                return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
 
     async def _resolve_edit(self, batch: list[OutboxMessage]) -> None:
         """An edit names an outbox row; the platform needs that row's message id."""

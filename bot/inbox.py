@@ -92,7 +92,14 @@ class InboxProcessor:
         """
         rows = await InboxEvent.filter(status=InboxStatus.RECEIVED).order_by("id").limit(limit)
         for row in rows:
-            row, channel, incoming, upload = await self._prepare(row)
+            try:
+                row, channel, incoming, upload = await self._prepare(row)
+            except Exception:
+                log.exception("%s event %s could not be read; set aside", row.channel, row.event_id)
+                await InboxEvent.filter(id=row.id).update(
+                    status=InboxStatus.FAILED, attempts=F("attempts") + 1
+                )
+                continue
             if channel is None or incoming is None:
                 await InboxEvent.filter(id=row.id).update(
                     status=InboxStatus.DONE, processed_at=datetime.now(UTC)

@@ -234,8 +234,10 @@ class World:
         self.client = TestClient(TestServer(app))
         await self.client.start_server()
 
-    async def post_line(self, *events: dict, signature: str | None = None) -> int:
-        body = line_body(*events)
+    async def post_line(
+        self, *events: dict, signature: str | None = None, raw: bytes | None = None
+    ) -> int:
+        body = raw if raw is not None else line_body(*events)
         headers = {
             "x-line-signature": signature
             if signature is not None

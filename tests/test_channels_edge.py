@@ -1,6 +1,7 @@
 """The webhook edge: every event kind accepted without a 5xx, and nothing lost in a crash."""
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -228,3 +229,59 @@ async def test_telegram_long_polling_feeds_the_same_inbox(world):
         poller.cancel()
     texts = [m.plain for m in world.tg.messages(chat_id=6060)]
     assert len(texts) == 2 and "โพล" in texts[0] and "/new" in texts[1]
+
+
+def _junk(rng, depth: int = 0):
+    """A random JSON value: what a confused or hostile sender might put in a field."""
+    kinds = ["str", "int", "none", "bool", "float"] + (["list", "dict"] if depth < 3 else [])
+    kind = rng.choice(kinds)
+    if kind == "str":
+        return rng.choice(
+            ["", "message", "postback", "text", "user", "ด่วน", "/start", "x" * 300, "\u0000", "😀"]
+        )
+    if kind == "int":
+        return rng.choice([0, -1, 1, 2**63, 123456789])
+    if kind == "float":
+        return 1.5
+    if kind == "bool":
+        return rng.random() < 0.5
+    if kind == "none":
+        return None
+    if kind == "list":
+        return [_junk(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    keys = [
+        "type",
+        "message",
+        "source",
+        "text",
+        "userId",
+        "replyToken",
+        "postback",
+        "data",
+        "id",
+        "from",
+        "chat",
+    ]
+    return {rng.choice(keys): _junk(rng, depth + 1) for _ in range(rng.randint(0, 5))}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_hostile_but_authentic_bodies_never_get_a_5xx(world):
+    import random
+
+    rng = random.Random(20261125)
+    for _ in range(150):
+        event = _junk(rng)
+        if isinstance(event, dict) and rng.random() < 0.7:
+            event.setdefault("type", rng.choice(["message", "postback", "follow", "memberJoined"]))
+            event.setdefault("source", {"type": "user", "userId": "U" + "e" * 32})
+        body = json.dumps({"destination": "U1", "events": [event]}).encode()
+        status = await world.post_line(signature=line_signature(body, LINE_SECRET), raw=body)
+        assert status in (200, 400)
+        update = {
+            "update_id": rng.randint(1, 10**9),
+            rng.choice(["message", "callback_query", "x"]): _junk(rng),
+        }
+        assert await world.post_telegram(update) in (200, 400)
+    await world.settle(within=30)
+    assert await InboxEvent.filter(status="received").count() == 0

@@ -125,14 +125,14 @@ class LineChannel:
         """One event in the neutral form; anything the SDK cannot read is logged and skipped."""
         try:
             event = Event.from_dict(data)
-        except (ValueError, TypeError, KeyError) as exc:
+        except Exception as exc:  # a foreign payload may break the SDK in any way
             log.info("LINE event not understood (%s): %s", data.get("type"), exc)
             return None
         if event is None:
             return None
         try:
             return event_to_incoming(event, data)
-        except (AttributeError, TypeError, ValueError) as exc:
+        except Exception as exc:  # a foreign payload may break the SDK in any way
             log.info("LINE event skipped (%s): %s", data.get("type"), exc)
             return None
 

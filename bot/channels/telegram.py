@@ -80,12 +80,12 @@ class TelegramChannel:
     def to_incoming(self, data: dict[str, Any]) -> Incoming | None:
         try:
             update = Update.de_json(data, self.bot)
-        except (KeyError, TypeError, ValueError) as exc:
+        except Exception as exc:  # a foreign payload may break the SDK in any way
             log.info("Telegram update %s not understood: %s", data.get("update_id"), exc)
             return None
         try:
             return update_to_incoming(update)
-        except (AttributeError, TypeError, ValueError) as exc:
+        except Exception as exc:  # a foreign payload may break the SDK in any way
             log.info("Telegram update %s skipped: %s", data.get("update_id"), exc)
             return None
 
