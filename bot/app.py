@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot import files_http, sandbox
 from bot.attachments import StoredAttachments
@@ -42,7 +43,7 @@ async def metrics(request: web.Request) -> web.Response:
         registry.outbox_depth.labels(status.value).set(
             await OutboxMessage.filter(status=status).count()
         )
-    return web.Response(body=registry.render(), content_type="text/plain", charset="utf-8")
+    return web.Response(body=registry.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 def build_channels(settings: Settings) -> dict[str, Channel]:

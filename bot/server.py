@@ -30,6 +30,11 @@ async def serve(settings: Settings, *, telegram_polling: bool = False) -> None:
     log.info("webpub listening on http://%s:%s (%s)", settings.host, settings.port, mode)
     if settings.sandbox_mode:
         log.info("try it at http://%s:%s/sandbox", settings.host, settings.port)
+    if settings.telegram_enabled and not settings.telegram_secret_token:
+        log.warning(
+            "WEBPUB_TELEGRAM_SECRET_TOKEN is not set: webhooks must carry the secret derived from "
+            "the token, which `webpub telegram set-webhook URL` registers with Telegram"
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -69,6 +69,16 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _line_needs_both(self) -> Settings:
+        if bool(self.line_channel_secret) != bool(self.line_channel_access_token):
+            missing = "access_token" if self.line_channel_secret else "secret"
+            raise ValueError(
+                f"WEBPUB_LINE_CHANNEL_{missing.upper()} is needed too: LINE takes both the "
+                "channel secret and the channel access token"
+            )
+        return self
+
     @property
     def line_enabled(self) -> bool:
         return bool(self.line_channel_secret and self.line_channel_access_token)
@@ -91,6 +101,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = [
             f"WEBPUB_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            else err["msg"].removeprefix("Value error, ")
             for err in exc.errors()
         ]
         raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None

@@ -153,3 +153,12 @@ def test_cli_with_bad_settings_exits_2_naming_both(tmp_path):
     assert result.returncode == 2
     assert "WEBPUB_PORT" in result.stderr
     assert "WEBPUB_LOCALE" in result.stderr
+
+
+def test_settings_line_needs_both_secret_and_token(monkeypatch):
+    from bot.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("WEBPUB_LINE_CHANNEL_SECRET", "s3cret")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(_env_file=None)
+    assert "WEBPUB_LINE_CHANNEL_ACCESS_TOKEN" in str(refused.value)
