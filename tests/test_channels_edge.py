@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -13,7 +14,7 @@ import aiohttp
 import pytest
 
 from models.enums import Role
-from models.messaging import InboxEvent
+from models.messaging import InboxEvent, OutboxMessage
 from tests.emulators import (
     LineEmulator,
     line_body,
@@ -34,6 +35,7 @@ from tests.emulators import (
     telegram_group_text_update,
     telegram_my_chat_member_update,
     telegram_photo_update,
+    telegram_text_update,
 )
 from tests.harness import LINE_SECRET, LINE_TOKEN, ROOT
 
@@ -214,7 +216,7 @@ async def test_telegram_file_over_20_mb_is_explained_not_fetched(db_url, tmp_pat
 async def test_telegram_long_polling_feeds_the_same_inbox(world):
     from bot.server import poll_telegram
     from models.enrol import create_invite
-    from tests.emulators import telegram_command_update, telegram_text_update
+    from tests.emulators import telegram_command_update
 
     code = await create_invite(world.rt.org_id, Role.STAFF, "โพล")
     world.tg.queue_update(telegram_command_update(6060, "/start", code, tg=world.tg))
@@ -285,3 +287,90 @@ async def test_hostile_but_authentic_bodies_never_get_a_5xx(world):
         assert await world.post_telegram(update) in (200, 400)
     await world.settle(within=30)
     assert await InboxEvent.filter(status="received").count() == 0
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_hostile_answers_from_enrolled_people_never_break_a_flow(world):
+    """Random commands, junk taps, replayed buttons and impossible dates, on both platforms: every
+    event is handled (none fails) and every answer reaches the person (no dead letter)."""
+    rng = random.Random(7)
+    staff = await world.enrol("ฟัซ", on="line")
+    tg = await world.enrol("ฟัซ2", on="telegram")
+    await staff.says("/new")
+    await tg.says("/new")
+    words = [
+        "/new",
+        "/cancel",
+        "/status",
+        "/help",
+        "/link",
+        "ข้าม",
+        "เสร็จแล้ว",
+        "31/02/2569",
+        "วันนี้",
+        "1/1/2600",
+        "ส่ง",
+        "แก้ไข",
+        "ด่วน",
+        "x" * 6000,
+        "\x00",
+        "😀" * 3000,
+        "https://a.b",
+        "",
+        " ",
+        "30 วัน",
+        "8",
+    ]
+    for _ in range(80):
+        r = rng.random()
+        if r < 0.4:
+            w = rng.choice(words)
+            await world.post_line(line_text_event(staff.user, w, line=world.line))
+            await world.post_telegram(telegram_text_update(int(tg.user), w, tg=world.tg))
+        elif r < 0.7:
+            data = rng.choice(
+                [
+                    "ans:",
+                    "ans:zzzz",
+                    "approve:",
+                    ":",
+                    "menu:new",
+                    "menu:x",
+                    "resume:abc",
+                    "x" * 299,
+                    "claim:" + "a" * 10,
+                ]
+            )
+            params = rng.choice(
+                [
+                    None,
+                    {"date": "2026-13-45"},
+                    {"date": "2027-01-01"},
+                    {"time": "10:00"},
+                    {"date": None},
+                ]
+            )
+            await world.post_line(line_postback_event(staff.user, data, params, line=world.line))
+            await world.post_telegram(
+                telegram_callback_update(int(tg.user), data[:64], 1, tg=world.tg)
+            )
+        else:
+            # a real button, tapped again and with odd dates
+            for actor in (staff, tg):
+                msgs = [m for m in actor.messages() if m["buttons"]]
+                if msgs:
+                    b = rng.choice(msgs[-1]["buttons"])
+                    d = b.get("data") or b.get("callback_data")
+                    if d:
+                        await actor.taps_data(
+                            d,
+                            message=msgs[-1],
+                            date=rng.choice([None, "2026-02-31", "2027-05-05", "1900-01-01"]),
+                        )
+    await world.settle(within=60)
+    failed = await InboxEvent.filter(status="failed").count()
+    assert failed == 0
+    dead = await OutboxMessage.filter(status="dead").values_list(
+        "last_error", "channel", flat=False
+    )
+    assert not dead, dead[:3]
