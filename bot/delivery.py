@@ -13,9 +13,11 @@ from tortoise.transactions import in_transaction
 
 from bot.channels import AttachmentSource, Channel, Delivery
 from bot.metrics import Metrics
+from models.enums import Channel as Platform
 from models.enums import OutboxStatus
 from models.events import Outgoing
 from models.messaging import OutboxMessage
+from models.people import Identity
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +219,8 @@ class OutboxWorker:
                 last_error=result.error[:2000],
             )
             return
+        if result.out_of_quota and await self._reroute_to_telegram(batch):
+            return
         if result.permanent or attempts >= MAX_ATTEMPTS:
             log.warning("outbox %s dead after %s attempts: %s", ids, attempts, result.error)
             await OutboxMessage.filter(id__in=ids).update(
@@ -229,3 +233,25 @@ class OutboxWorker:
             next_attempt_at=now + timedelta(seconds=wait),
             last_error=result.error[:2000],
         )
+
+    async def _reroute_to_telegram(self, batch: list[OutboxMessage]) -> bool:
+        """LINE's monthly pushes are used up: people who also use Telegram get it there."""
+        rerouted = False
+        for row in batch:
+            identity = (
+                await Identity.filter(person_id=row.person_id, channel=Platform.TELEGRAM).first()
+                if row.person_id
+                else None
+            )
+            if identity is None or "telegram" not in self.channels:
+                continue
+            await OutboxMessage.filter(id=row.id).update(
+                channel=Platform.TELEGRAM,
+                chat_id=identity.chat_id,
+                status=OutboxStatus.PENDING,
+                reply_token=None,
+                next_attempt_at=datetime.now(UTC),
+                last_error="LINE quota used up",
+            )
+            rerouted = True
+        return rerouted

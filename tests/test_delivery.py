@@ -145,3 +145,28 @@ async def test_metrics_count_webhooks_and_show_outbox_depth(world):
     assert 'webpub_webhooks_total{channel="telegram",outcome="401"} 1.0' in text
     assert 'webpub_outbox_depth{status="pending"} 0.0' in text
     assert "webpub_webhook_seconds_bucket" in text
+
+
+async def test_when_line_pushes_run_out_people_on_both_platforms_get_telegram(world):
+    world.line.monthly_quota, world.line.quota_used = 300, 300
+    both = await Person.create(org_id=world.rt.org_id, name="ทั้งสอง", notify_channel="line")
+    await Identity.create(
+        person_id=both.id, channel="line", platform_user_id="U" + "9" * 32, chat_id="U" + "9" * 32
+    )
+    await Identity.create(
+        person_id=both.id, channel="telegram", platform_user_id="7070", chat_id="7070"
+    )
+    only_line = await Person.create(org_id=world.rt.org_id, name="ไลน์อย่างเดียว")
+    await Identity.create(
+        person_id=only_line.id,
+        channel="line",
+        platform_user_id="U" + "8" * 32,
+        chat_id="U" + "8" * 32,
+    )
+    await enqueue_push(both, Outgoing(text="คำขออนุมัติแล้ว"))
+    await enqueue_push(only_line, Outgoing(text="คำขออนุมัติแล้ว"))
+    world.client.server.app[OUTBOX].wakeup.set()
+    await wait_until_delivered(10)
+    assert [m.plain for m in world.tg.messages(chat_id=7070)] == ["คำขออนุมัติแล้ว"]
+    dead = await OutboxMessage.get(person_id=only_line.id)
+    assert dead.status == OutboxStatus.DEAD and "monthly limit" in dead.last_error

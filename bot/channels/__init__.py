@@ -38,6 +38,7 @@ class Delivery:
     permanent: bool = False  # retrying the same request cannot succeed
     reply_refused: bool = False  # the reply token was spent or expired: push instead
     used_push: bool = False
+    out_of_quota: bool = False  # LINE: this month's pushes are used up
     error: str = ""
 
 

@@ -223,6 +223,7 @@ def _failure(exc: ApiException, *, replying: bool) -> Delivery:
             ok=False,
             retry_after=float(retry) if retry else None,
             permanent=monthly,
+            out_of_quota=monthly,
             used_push=not replying,
             error=f"429 {body}",
         )
