@@ -331,6 +331,9 @@ def test_workflow_any_action_sequence_keeps_table_chain_and_outbox(
     run_state_machine_as_test(
         machine,
         settings=settings(
+            # The same sequences on every run, so CI cannot turn red by luck; explore further
+            # locally with a larger max_examples (300 passed at the time of writing).
+            derandomize=True,
             max_examples=25,
             stateful_step_count=15,
             deadline=None,
