@@ -12,6 +12,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from bot.channels import AttachmentSource, Channel, Delivery
+from bot.loop import drain_forever
 from bot.metrics import Metrics
 from models.enums import Channel as Platform
 from models.enums import OutboxStatus
@@ -75,17 +76,8 @@ class OutboxWorker:
         self.limits = {"telegram": RateLimiter(30, 30), "line": RateLimiter(500, 100)}
 
     async def run(self) -> None:
-        while True:
-            try:
-                while await self.deliver_due():
-                    pass
-            except Exception:
-                log.exception("outbox round failed")
-            try:
-                await asyncio.wait_for(self.wakeup.wait(), timeout=0.5)
-            except TimeoutError:
-                pass
-            self.wakeup.clear()
+        """Work until cancelled; wakes on new rows and looks again twice a second regardless."""
+        await drain_forever(self.deliver_due, self.wakeup, idle=0.5, name="outbox")
 
     async def deliver_due(self, now: datetime | None = None) -> int:
         """One round: claim the first due row of each chat (with the rows that can share its

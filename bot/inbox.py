@@ -10,6 +10,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from bot.channels import Channel, RawEvent
+from bot.loop import drain_forever
 from handlers.base import Context, Upload
 from handlers.router import handle
 from locales import _, pick_locale, using_locale
@@ -72,17 +73,7 @@ class InboxProcessor:
 
     async def run(self) -> None:
         """Work until cancelled; wakes on new events and looks again every second regardless."""
-        while True:
-            try:
-                while await self.process_batch():
-                    pass
-            except Exception:
-                log.exception("inbox batch failed")
-            try:
-                await asyncio.wait_for(self.wakeup.wait(), timeout=1.0)
-            except TimeoutError:
-                pass
-            self.wakeup.clear()
+        await drain_forever(self.process_batch, self.wakeup, idle=1.0, name="inbox")
 
     async def process_batch(self, limit: int = 16) -> int:
         """Handle the oldest waiting events, each in a transaction of its own.

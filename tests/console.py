@@ -28,29 +28,42 @@ class Operator:
 
     def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """`webpub ARGS…`, waited for; the home directory has no `.env` to read."""
-        return subprocess.run(
-            [str(WEBPUB), *args],
-            env=self.env,
-            cwd=self.home,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return run_webpub(self.home, self.env, *args, timeout=timeout)
 
     def command(self, *args: str) -> list[str]:
         return [str(WEBPUB), *args]
 
 
+def run_webpub(
+    home: Path, env: dict[str, str], *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`webpub ARGS…` run in `home` with exactly the environment given, waited for."""
+    return subprocess.run(
+        [str(WEBPUB), *args],
+        env=env,
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def settings_env(**settings: str) -> dict[str, str]:
+    """The process environment without any WEBPUB_* of ours, plus the test's own settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEBPUB_")}
+    env.update(settings)
+    return env
+
+
 def operator(home: Path, database: Path, org_file: Path = ORG_EXAMPLE, **extra: str) -> Operator:
     """An operator whose environment sets nothing of ours but what the test gives."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WEBPUB_")}
-    env.update(
+    env = settings_env(
         WEBPUB_DATABASE_URL=f"sqlite://{database}",
         WEBPUB_ORG_FILE=str(org_file),
         WEBPUB_DATA_DIR=str(home / "data"),
+        **extra,
     )
-    env.update(extra)
     return Operator(home, database, env)
 
 

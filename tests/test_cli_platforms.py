@@ -3,13 +3,12 @@
 import asyncio
 import io
 import json
-import os
-import sys
 from pathlib import Path
 
 from PIL import Image
 
 from bot.richmenu import AREAS, HEIGHT, WIDTH, draw_image
+from tests.console import run_webpub, settings_env
 from tests.emulators import LineEmulator, TelegramEmulator, line_postback_event
 from tests.harness import LINE_SECRET, LINE_TOKEN, ROOT, TG_SECRET, TG_TOKEN
 
@@ -23,16 +22,9 @@ def test_richmenu_image_is_a_full_width_png_under_lines_limit():
 
 async def webpub(tmp_path: Path, env: dict[str, str], *args: str) -> tuple[int, str, str]:
     """Run the real console script (in a folder with no .env) and collect what it prints."""
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "webpub"),
-        *args,
-        env={"PATH": os.environ["PATH"], "WEBPUB_ORG_FILE": str(ROOT / "org.example.toml"), **env},
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    return process.returncode, out.decode(), err.decode()
+    settings = settings_env(WEBPUB_ORG_FILE=str(ROOT / "org.example.toml"), **env)
+    done = await asyncio.to_thread(run_webpub, tmp_path, settings, *args)
+    return done.returncode, done.stdout, done.stderr
 
 
 def line_env(line: LineEmulator) -> dict[str, str]:

@@ -6,14 +6,9 @@ Many staff submit at once: every request gets its own reference, with no gaps.
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,56 +19,19 @@ from models.request import Decision, Request
 from models.runtime import Runtime
 from tests import race_worker
 from tests.factories import draft, person
+from tests.processes import SPAWN, Worker, answers, worker_pool
 
 WORKERS = 4
 ROUNDS = 50
 SUBMISSIONS = 200
-ANSWER_TIMEOUT = 120  # seconds; far beyond a healthy round, short of a hung CI job
-
-
-@dataclass
-class Worker:
-    """One worker process and the pipe that drives it."""
-
-    process: Any
-    conn: Connection
-
-    def ask(self, *command: Any) -> None:
-        self.conn.send(command)
-
-    def answer(self) -> tuple[str, Any]:
-        if not self.conn.poll(ANSWER_TIMEOUT):
-            raise TimeoutError(f"worker {self.process.pid} did not answer")
-        status, value = self.conn.recv()
-        assert status != "error", f"worker {self.process.pid} failed: {value}"
-        return status, value
 
 
 @pytest.fixture(scope="module")
 def workers() -> Iterator[list[Worker]]:
     """Worker processes kept for the whole module: starting Python and tortoise is the slow part."""
-    ctx = multiprocessing.get_context("spawn")
-    barriers = {n: ctx.Barrier(n) for n in (2, WORKERS)}
-    pool = []
-    for _ in range(WORKERS):
-        parent, child = ctx.Pipe()
-        process = ctx.Process(target=race_worker.serve, args=(child, barriers), daemon=True)
-        process.start()
-        child.close()
-        pool.append(Worker(process, parent))
-    yield pool
-    for worker in pool:
-        try:
-            worker.ask("stop")
-            worker.answer()
-        except (OSError, TimeoutError, AssertionError):
-            worker.process.terminate()
-        worker.process.join(10)
-        worker.conn.close()
-
-
-async def answers(workers: list[Worker]) -> list[tuple[str, Any]]:
-    return list(await asyncio.gather(*(asyncio.to_thread(w.answer) for w in workers)))
+    barriers = {n: SPAWN.Barrier(n) for n in (2, WORKERS)}
+    with worker_pool(WORKERS, race_worker.serve, barriers) as pool:
+        yield pool
 
 
 @asynccontextmanager

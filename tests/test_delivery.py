@@ -95,10 +95,8 @@ async def test_refused_push_is_dead_lettered_not_retried_forever(world):
 
 async def test_dead_letters_are_listed_by_the_webpub_command(world, tmp_path):
     import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+
+    from tests.console import run_webpub, settings_env
 
     if not world.settings.database_url.startswith("sqlite"):
         return  # the command reads the same database; one engine is enough to show it
@@ -110,20 +108,11 @@ async def test_dead_letters_are_listed_by_the_webpub_command(world, tmp_path):
     await enqueue_push(person, Outgoing(text="you will not get this"))
     world.client.server.app[OUTBOX].wakeup.set()
     await wait_until_delivered(10)
-    env = {
-        "PATH": os.environ["PATH"],
-        "WEBPUB_DATABASE_URL": world.settings.database_url,
-        "WEBPUB_ORG_FILE": str(world.settings.org_file),
-    }
-    out = await asyncio.to_thread(
-        subprocess.run,
-        [str(Path(sys.executable).parent / "webpub"), "outbox", "list", "--json"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
+    env = settings_env(
+        WEBPUB_DATABASE_URL=world.settings.database_url,
+        WEBPUB_ORG_FILE=str(world.settings.org_file),
     )
+    out = await asyncio.to_thread(run_webpub, tmp_path, env, "outbox", "list", "--json")
     (row,) = json.loads(out.stdout)
     assert (
         row["status"] == "dead"

@@ -9,72 +9,38 @@ needs WEBPUB_TEST_POSTGRES_URL) and on SQLite (the CLI's run-once beside a runni
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
 import shutil
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from multiprocessing.connection import Connection
 from typing import Any
 
 import pytest
 
 from tests import sweep_worker
+from tests.processes import SPAWN, Worker, answers, worker_pool
 from tests.scheduler_kit import at
 
 ROUNDS = 100
 STEP = timedelta(hours=6)
 START = at("2026-12-18T02:30")
-ANSWER_TIMEOUT = 120  # seconds
-
-
-@dataclass
-class Sweeper:
-    process: Any
-    conn: Connection
-
-    def ask(self, *command: Any) -> None:
-        self.conn.send(command)
-
-    def answer(self) -> Any:
-        if not self.conn.poll(ANSWER_TIMEOUT):
-            raise TimeoutError(f"sweeper {self.process.pid} did not answer")
-        status, value = self.conn.recv()
-        assert status == "ok", f"sweeper {self.process.pid} failed:\n{value}"
-        return value
 
 
 @pytest.fixture(scope="module")
-def sweepers() -> Iterator[list[Sweeper]]:
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(2)
-    pool = []
-    for _ in range(2):
-        parent, child = ctx.Pipe()
-        process = ctx.Process(target=sweep_worker.serve, args=(child, barrier), daemon=True)
-        process.start()
-        child.close()
-        pool.append(Sweeper(process, parent))
-    yield pool
-    for sweeper in pool:
-        try:
-            sweeper.ask("stop")
-            sweeper.answer()
-        except (OSError, TimeoutError, AssertionError):
-            sweeper.process.terminate()
-        sweeper.process.join(10)
-        sweeper.conn.close()
+def sweepers() -> Iterator[list[Worker]]:
+    with worker_pool(2, sweep_worker.serve, SPAWN.Barrier(2)) as pool:
+        yield pool
 
 
-async def ask_all(sweepers: list[Sweeper], *command: Any) -> list[Any]:
+async def ask_all(sweepers: list[Worker], *command: Any) -> list[Any]:
     for sweeper in sweepers:
         sweeper.ask(*command)
-    return list(await asyncio.gather(*(asyncio.to_thread(s.answer) for s in sweepers)))
+    replies = await answers(sweepers)
+    assert all(status == "ok" for status, _value in replies), replies
+    return [value for _status, value in replies]
 
 
-async def play(sweepers: list[Sweeper], url: str, data_dir: str) -> tuple[list[dict], list]:
+async def play(sweepers: list[Worker], url: str, data_dir: str) -> tuple[list[dict], list]:
     """Set the scenario up, sweep every round with all the sweepers at once; counts and dump."""
     await ask_all(sweepers, "open", url, data_dir)
     await ask_all(sweepers[:1], "setup", START.isoformat())

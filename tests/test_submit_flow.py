@@ -3,15 +3,12 @@
 import asyncio
 import hashlib
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from models.enums import Status
 from models.request import Attachment, Request
+from tests.console import run_webpub, settings_env
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -58,19 +55,12 @@ async def test_submit_with_every_field_reaches_pending(world, platform, tmp_path
     ]
 
     # What an operator sees: `webpub requests show WP-… --json` on the same database.
-    env = {
-        "PATH": os.environ["PATH"],
-        "WEBPUB_DATABASE_URL": world.settings.database_url,
-        "WEBPUB_ORG_FILE": str(world.settings.org_file),
-    }
+    env = settings_env(
+        WEBPUB_DATABASE_URL=world.settings.database_url,
+        WEBPUB_ORG_FILE=str(world.settings.org_file),
+    )
     shown = await asyncio.to_thread(
-        subprocess.run,
-        [str(Path(sys.executable).parent / "webpub"), "requests", "show", req.ref, "--json"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
+        run_webpub, tmp_path, env, "requests", "show", req.ref, "--json"
     )
     detail = json.loads(shown.stdout)
     assert detail["status"] == "pending" and detail["ref"] == req.ref

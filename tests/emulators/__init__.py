@@ -9,6 +9,7 @@ The real SDK clients talk to them over HTTP on 127.0.0.1:
 Each module's docstring lists its API: `line.py`, `telegram.py`, `payloads.py`.
 """
 
+from . import payloads
 from ._server import RequestRecord
 from ._telegram_parts import (
     CallbackAnswer,
@@ -18,36 +19,10 @@ from ._telegram_parts import (
     TelegramWebhook,
 )
 from .line import LineEmulator, LineMessage
-from .payloads import (
-    DESTINATION,
-    line_body,
-    line_file_event,
-    line_follow_event,
-    line_group_text_event,
-    line_image_event,
-    line_join_event,
-    line_location_event,
-    line_postback_event,
-    line_signature,
-    line_sticker_event,
-    line_text_event,
-    line_unfollow_event,
-    line_unsend_event,
-    new_webhook_event_id,
-    redelivered,
-    telegram_callback_update,
-    telegram_command_update,
-    telegram_document_update,
-    telegram_edited_message_update,
-    telegram_group_text_update,
-    telegram_my_chat_member_update,
-    telegram_photo_update,
-    telegram_text_update,
-)
+from .payloads import *  # noqa: F403 - the factories, listed once in payloads.__all__
 from .telegram import TelegramEmulator
 
-__all__ = [
-    "DESTINATION",
+__all__ = [  # the payload factories join the emulators' own names
     "CallbackAnswer",
     "LineEmulator",
     "LineMessage",
@@ -57,27 +32,5 @@ __all__ = [
     "TelegramFile",
     "TelegramMessage",
     "TelegramWebhook",
-    "line_body",
-    "line_file_event",
-    "line_follow_event",
-    "line_group_text_event",
-    "line_image_event",
-    "line_join_event",
-    "line_location_event",
-    "line_postback_event",
-    "line_signature",
-    "line_sticker_event",
-    "line_text_event",
-    "line_unfollow_event",
-    "line_unsend_event",
-    "new_webhook_event_id",
-    "redelivered",
-    "telegram_callback_update",
-    "telegram_command_update",
-    "telegram_document_update",
-    "telegram_edited_message_update",
-    "telegram_group_text_update",
-    "telegram_my_chat_member_update",
-    "telegram_photo_update",
-    "telegram_text_update",
+    *payloads.__all__,
 ]
