@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models import workflow  # noqa: E402
+import procedure  # noqa: E402
 from models.db import upgrade  # noqa: E402
 from models.enums import Role, TaskStatus  # noqa: E402
 from models.request import Request, Task  # noqa: E402
@@ -46,7 +46,7 @@ async def submit_all(world: World, owner: Actor) -> list[Request]:
     made = []
     for n in range(REQUESTS):
         req = await draft(world.rt, person, title=f"ประกาศที่ {n + 1}")
-        await workflow.submit(world.rt, req.id, person.id)
+        await procedure.submit(world.rt, req.id, person.id)
         made.append(req.id)
     await world.settle(within=300)
     return await Request.filter(id__in=made).order_by("id")
@@ -98,7 +98,7 @@ async def publish_all(world: World, webmaster: Actor, requests: list[Request]) -
             status=TaskStatus.CLAIMED, claimed_by_id=webmaster.person_id
         )
         url = PAGE.format(ref=req.ref)
-        await workflow.transition(world.rt, req.id, "publish", webmaster.person_id, url=url)
+        await procedure.transition(world.rt, req.id, "publish", webmaster.person_id, url=url)
     await world.settle(within=300)
 
 

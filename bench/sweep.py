@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.org_config import load_org_config  # noqa: E402
+from core.runtime import Runtime  # noqa: E402
 from models.db import close_db, open_db, upgrade  # noqa: E402
 from models.directory import ensure_organization  # noqa: E402
 from models.enums import Role, Status  # noqa: E402
-from models.org_config import load_org_config  # noqa: E402
 from models.people import Identity, Person, RoleAssignment  # noqa: E402
 from models.request import Request  # noqa: E402
-from models.runtime import Runtime  # noqa: E402
 from scheduler.expiry import warn_expiring  # noqa: E402
 
 SMALL = int(os.environ.get("BENCH_SMALL", "10000"))

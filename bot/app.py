@@ -21,10 +21,10 @@ from bot.keys import CHANNELS, INBOX, METRICS, ORG, OUTBOX, RUNTIME, SETTINGS
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.webhooks import line_webhook, telegram_webhook
+from core.org_config import OrgConfig
 from models.db import close_db, open_db
 from models.enums import OutboxStatus
 from models.messaging import OutboxMessage
-from models.org_config import OrgConfig
 from models.people import Organization
 
 log = logging.getLogger(__name__)
@@ -123,10 +123,10 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     jobs = AsyncIOScheduler(timezone=app[RUNTIME].tz)
     install(jobs, app[RUNTIME])
     if "line" in app[CHANNELS]:
-        from bot.quota import JOB_ID, warn_low_quota
+        from scheduler.quota import JOB_ID, warn_low_quota
 
         async def line_quota() -> None:
-            await warn_low_quota(app[RUNTIME], app[CHANNELS]["line"], datetime.now(UTC))
+            await warn_low_quota(app[RUNTIME], app[CHANNELS]["line"].quota, datetime.now(UTC))
 
         jobs.add_job(line_quota, "cron", hour=9, minute=5, id=JOB_ID, coalesce=True)
     jobs.start()

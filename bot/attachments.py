@@ -8,9 +8,9 @@ import hashlib
 import hmac
 import time
 
-from models.files import file_path
+from core.runtime import Runtime
+from intake.files import file_path
 from models.request import Attachment
-from models.runtime import Runtime
 
 LINK_TTL_SECONDS = 7 * 24 * 3600  # a download link in an approver's card works for a week
 

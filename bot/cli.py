@@ -4,37 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
-from collections.abc import Callable, Coroutine
-from typing import Any
 
+from bot import cli_delegate, cli_platforms, cli_scheduler
+from bot.cli_kit import print_rows
 from bot.settings import Settings, SettingsError, load_settings
+from core.org_config import OrgConfigError
 from models.enums import OutboxStatus, Role, Status
-from models.org_config import OrgConfigError
-
-Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    """Rows as a plain, aligned text table."""
-    if not rows:
-        return "(none)"
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
-    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
-    lines.append("  ".join("-" * widths[c] for c in columns))
-    for row in rows:
-        lines.append("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
-    return "\n".join(lines)
-
-
-def _print(data: Any, as_json: bool, columns: list[str] | None = None) -> None:
-    if as_json:
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    elif columns is not None:
-        print(_table(data, columns))
-    else:
-        print(data)
 
 
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -74,21 +50,21 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_people_list(settings: Settings, args: argparse.Namespace) -> int:
     from bot.boot import running
-    from models.reports import people_rows
+    from records.listing import people_rows
 
     async with running(settings) as rt:
         rows = await people_rows(rt)
-    _print(rows, args.json, ["id", "name", "unit", "roles", "platforms"])
+    print_rows(rows, args.json, ["id", "name", "unit", "roles", "platforms"])
     return 0
 
 
 async def cmd_requests_list(settings: Settings, args: argparse.Namespace) -> int:
     from bot.boot import running
-    from models.reports import request_rows
+    from records.listing import request_rows
 
     async with running(settings) as rt:
         rows = await request_rows(rt, status=args.status)
-    _print(
+    print_rows(
         rows, args.json, ["ref", "status", "title", "owner", "category", "publish_date", "end_date"]
     )
     return 0
@@ -96,7 +72,7 @@ async def cmd_requests_list(settings: Settings, args: argparse.Namespace) -> int
 
 async def cmd_requests_show(settings: Settings, args: argparse.Namespace) -> int:
     from bot.boot import running
-    from models.reports import request_detail
+    from records.listing import request_detail
 
     async with running(settings) as rt:
         detail = await request_detail(rt, args.ref)
@@ -104,7 +80,7 @@ async def cmd_requests_show(settings: Settings, args: argparse.Namespace) -> int
         print(f"no request {args.ref}", file=sys.stderr)
         return 1
     if args.json:
-        _print(detail, True)
+        print_rows(detail, True)
     else:
         for key, value in detail.items():
             if isinstance(value, list):
@@ -135,17 +111,17 @@ async def cmd_audit_head(settings: Settings, args: argparse.Namespace) -> int:
 
     async with running(settings) as rt:
         seq, digest = await chain_head(rt.org_id)
-    _print({"seq": seq, "hash": digest} if args.json else f"{seq} {digest}", args.json)
+    print_rows({"seq": seq, "hash": digest} if args.json else f"{seq} {digest}", args.json)
     return 0
 
 
 async def cmd_outbox_list(settings: Settings, args: argparse.Namespace) -> int:
     from bot.boot import running
-    from models.reports import outbox_rows
+    from records.listing import outbox_rows
 
     async with running(settings):
         rows = await outbox_rows(args.status)
-    _print(
+    print_rows(
         rows, args.json, ["id", "status", "channel", "chat_id", "kind", "attempts", "last_error"]
     )
     return 0
@@ -210,17 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     olist.add_argument("--json", action="store_true")
     olist.set_defaults(func=cmd_outbox_list)
 
-    for extend in _EXTENSIONS:
-        extend(sub)
+    for group in (cli_scheduler, cli_platforms, cli_delegate):
+        group.register(sub)
     return parser
 
 
-# Other modules add their sub-commands here (scheduler, telegram, line, delegate).
-_EXTENSIONS: list[Callable[[Any], None]] = []
-
-
 def main(argv: list[str] | None = None) -> None:
-    _load_extensions()
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -230,13 +201,3 @@ def main(argv: list[str] | None = None) -> None:
         code = 2
     sys.exit(code)
 
-
-def _load_extensions() -> None:
-    import importlib
-
-    for module in ("bot.cli_platforms", "bot.cli_delegate", "scheduler.cli"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise

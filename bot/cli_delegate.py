@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from bot.cli import _EXTENSIONS, _print
+from bot.cli_kit import print_rows
 from bot.settings import Settings
 
 
 async def cmd_delegate(settings: Settings, args: argparse.Namespace) -> int:
     from bot.boot import running
-    from models.delegation import (
+    from procedure.delegation import (
         DelegationError,
         current_and_future,
         delegate,
@@ -48,7 +48,7 @@ async def cmd_delegate(settings: Settings, args: argparse.Namespace) -> int:
             }
             for r in await current_and_future(rt, now)
         ]
-    _print(rows, args.json, ["id", "acting", "for", "from", "until"])
+    print_rows(rows, args.json, ["id", "acting", "for", "from", "until"])
     return 0
 
 
@@ -65,5 +65,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(func=cmd_delegate)
 
-
-_EXTENSIONS.append(register)

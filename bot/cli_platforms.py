@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.channels import Channel
-from bot.cli import _EXTENSIONS
 from bot.settings import Settings
 
 LINE_MISSING = "WEBPUB_LINE_CHANNEL_SECRET / WEBPUB_LINE_CHANNEL_ACCESS_TOKEN are not set"
@@ -45,7 +44,7 @@ async def cmd_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
 
 async def cmd_line_quota(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.line import LineChannel
-    from bot.quota import QUOTA_WARN_SHARE
+    from scheduler.quota import QUOTA_WARN_SHARE
 
     if not settings.line_enabled:
         print(LINE_MISSING, file=sys.stderr)
@@ -95,5 +94,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     menu.add_argument("--image-out", help="also write the menu image (PNG) to this file")
     menu.set_defaults(func=cmd_line_richmenu)
 
-
-_EXTENSIONS.append(register)

@@ -14,9 +14,9 @@ from tortoise.transactions import in_transaction
 from bot.channels import AttachmentSource, Channel, Delivery
 from bot.loop import drain_forever
 from bot.metrics import Metrics
+from core.events import Outgoing
 from models.enums import Channel as Platform
 from models.enums import OutboxStatus
-from models.events import Outgoing
 from models.messaging import OutboxMessage
 from models.people import Identity
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.attachments import verify
 from bot.keys import RUNTIME
-from models.files import file_path
+from intake.files import file_path
 from models.request import Attachment
 
 

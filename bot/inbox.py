@@ -11,16 +11,16 @@ from tortoise.transactions import in_transaction
 
 from bot.channels import Channel, RawEvent
 from bot.loop import drain_forever
+from core.events import Incoming, Outgoing
+from core.runtime import Runtime
 from handlers.base import Context, Upload
 from handlers.router import handle
+from intake.files import FileRefused, inspect_file, refuse_declared_size, store_file
 from locales import _, pick_locale, using_locale
 from models.enums import InboxStatus
-from models.events import Incoming, Outgoing
-from models.files import FileRefused, inspect_file, refuse_declared_size, store_file
 from models.messaging import InboxEvent
-from models.outbox import enqueue_reply
 from models.people import Identity, Person
-from models.runtime import Runtime
+from notices.outbox import enqueue_reply
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from bot.delivery import OutboxWorker
 from bot.inbox import InboxProcessor
 from bot.metrics import Metrics
 from bot.settings import Settings
-from models.org_config import OrgConfig
-from models.runtime import Runtime
+from core.org_config import OrgConfig
+from core.runtime import Runtime
 
 SETTINGS = web.AppKey("settings", Settings)
 ORG = web.AppKey("org", OrgConfig)

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.channels import AttachmentSource, Delivery, FileFetch, RawEvent
 from bot.keys import CHANNELS, INBOX, OUTBOX, RUNTIME, SETTINGS
-from models.events import FileRef, Incoming, Outgoing
+from core.events import FileRef, Incoming, Outgoing
 from models.messaging import OutboxMessage
 
 _events = itertools.count(int(time.time() * 1000))

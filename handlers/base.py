@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from models.events import Incoming, Outgoing
+from core.events import Incoming, Outgoing
+from core.runtime import Runtime
 from models.messaging import ButtonToken, Dialog
 from models.people import Identity, Person
-from models.runtime import Runtime
 
 
 @dataclass

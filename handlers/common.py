@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.events import Button
 from handlers.base import Context
 from locales import _
 from models.directory import roles_of
 from models.enums import Role
-from models.events import Button
 from models.messaging import ButtonToken, Dialog
-from models.outbox import button
 from models.request import Request
 from models.workflow import WorkflowError
+from notices.buttons import button
 
 PERSONAL_TTL = timedelta(days=7)  # a follow-up button (a reason, Published) lasts a week
 

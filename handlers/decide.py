@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+import procedure
+from core.events import Outgoing
 from handlers.base import Context, on_button, on_command, on_flow
 from handlers.common import (
     Refusal,
@@ -29,8 +31,12 @@ from handlers.common import (
 )
 from locales import N_, _, using_locale
 from models import workflow
-from models.cards import retire_buttons
-from models.decisions import (
+from models.enums import Role, Status
+from models.messaging import ButtonToken, Dialog
+from models.request import Request
+from models.workflow import WorkflowError, status_label
+from notices.copies import retire_buttons
+from procedure.decisions import (
     add_comment,
     confirm_verbal,
     decider_for,
@@ -38,12 +44,7 @@ from models.decisions import (
     reassign,
     tell_original_approvers,
 )
-from models.delegation import find_person
-from models.enums import Role, Status
-from models.events import Outgoing
-from models.messaging import ButtonToken, Dialog
-from models.request import Request
-from models.workflow import WorkflowError, status_label
+from procedure.delegation import find_person
 
 FLOW = "decide"
 ASK_REASON = "decide.reason"
@@ -112,7 +113,7 @@ async def approve(ctx: Context, token: ButtonToken) -> None:
     """One tap approves; a comment may follow with a second, optional tap."""
     try:
         req, acting_for = await _deciding(ctx, token)
-        change = await workflow.transition(
+        change = await procedure.transition(
             ctx.rt, req.id, "approve", ctx.person.id, now=ctx.now, acting_for_id=acting_for
         )
     except (Refusal, WorkflowError) as refusal:
@@ -204,7 +205,7 @@ async def _refuse_request(ctx: Context, req: Request, action: str, code: str, re
     """Reject (or send back) with the reason; the owner gets it with a Revise button."""
     try:
         acting_for = await _acting_for(ctx, req) if action == "reject" else None
-        change = await workflow.transition(
+        change = await procedure.transition(
             ctx.rt,
             req.id,
             action,
@@ -269,7 +270,7 @@ async def pass_check(ctx: Context, token: ButtonToken) -> None:
     try:
         await require_role(ctx, Role.CHECKER)
         req = await token_request(token)
-        change = await workflow.transition(ctx.rt, req.id, "pass", ctx.person.id, now=ctx.now)
+        change = await procedure.transition(ctx.rt, req.id, "pass", ctx.person.id, now=ctx.now)
     except (Refusal, WorkflowError) as refusal:
         refuse(ctx, refusal)
         return
@@ -318,7 +319,7 @@ async def _revoke(ctx: Context, req: Request, acting_for: int | None) -> workflo
             verbal_confirmed=False
         ):
             raise Refusal(_("The verbal approval of {ref} is already settled.").format(ref=req.ref))
-        return await workflow.transition(
+        return await procedure.transition(
             ctx.rt,
             req.id,
             "revoke",

@@ -7,10 +7,13 @@
 
 from __future__ import annotations
 
+from core.thaidate import format_date
 from handlers.base import Context, on_command
 from handlers.common import Refusal, refuse, require_role
 from locales import _
-from models.delegation import (
+from models.directory import roles_of
+from models.enums import Role
+from procedure.delegation import (
     DelegationError,
     current_and_future,
     delegate,
@@ -19,9 +22,6 @@ from models.delegation import (
     find_person,
     read_day,
 )
-from models.directory import roles_of
-from models.enums import Role
-from models.thaidate import format_date
 
 OFF_WORDS = {"off", "cancel", "end", "ยกเลิก", "เลิก"}
 

@@ -11,9 +11,9 @@ from handlers.base import Context, on_command
 from handlers.common import Refusal, in_group, refuse, require_role
 from locales import _
 from models.audit import append_event
-from models.cards import WEBMASTERS
 from models.enums import Role
 from models.people import GroupChat
+from notices.copies import WEBMASTERS
 
 OFF_WORDS = {"off", "stop", "ยกเลิก", "หยุด"}
 

@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 
 from tortoise.expressions import F
 
+import procedure
+from core.events import Button, Outgoing
+from core.thaidate import format_datetime
 from handlers.base import Context, on_button, on_command, on_flow
 from handlers.common import (
     Refusal,
@@ -25,17 +28,14 @@ from handlers.common import (
     start_dialog,
 )
 from locales import _
-from models import workflow
 from models.audit import append_event
-from models.cards import retire_buttons
 from models.enums import Role, Status, TaskKind, TaskStatus
-from models.events import Button, Outgoing
 from models.messaging import ButtonToken, Dialog
-from models.outbox import button
 from models.people import Person
 from models.request import Request, Task
-from models.thaidate import format_datetime
 from models.workflow import WorkflowError
+from notices.buttons import button
+from notices.copies import retire_buttons
 
 FLOW = "publish"
 ASK_URL = "publish.url"
@@ -215,7 +215,7 @@ async def typed(ctx: Context, dialog: Dialog) -> None:
         task = await Task.get(id=dialog.data["task_id"])
         if task.claimed_by_id != ctx.person.id or task.status != TaskStatus.CLAIMED:
             raise await _taken(ctx, task, req)
-        await workflow.transition(
+        await procedure.transition(
             ctx.rt, req.id, action, ctx.person.id, now=ctx.now, url=url, reason=reason
         )
     except (Refusal, WorkflowError) as refusal:

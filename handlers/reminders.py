@@ -19,6 +19,9 @@ from datetime import date, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+import procedure
+from core.events import DatePicker, Outgoing
+from core.thaidate import DateInputError, add_months, format_date, parse_date, parse_period
 from handlers.base import Context, on_button, on_flow
 from handlers.common import Refusal, refuse, require_role, stale
 from locales import _
@@ -26,13 +29,11 @@ from models import workflow
 from models.audit import append_event
 from models.directory import may_decide
 from models.enums import Role, Status, TaskKind, TaskStatus
-from models.events import DatePicker, Outgoing
-from models.extension import APPROVE, REJECT, ask_extension, check_new_end, decide_extension
 from models.messaging import ButtonToken, Dialog
-from models.outbox import button
 from models.request import Reminder, Request, Task
 from models.revision import start_revision
-from models.thaidate import DateInputError, add_months, format_date, parse_date, parse_period
+from notices.buttons import button
+from procedure.extension import APPROVE, REJECT, ask_extension, check_new_end, decide_extension
 from scheduler.expiry import LET_END
 
 EXTEND_FLOW = "extend"
@@ -326,7 +327,7 @@ async def review_remove(ctx: Context, token: ButtonToken) -> None:
         req = await _own_request(ctx, token.request_id)
         async with in_transaction():
             await _use(token, ctx)
-            await workflow.transition(ctx.rt, req.id, "takedown", ctx.person.id, now=ctx.now)
+            await procedure.transition(ctx.rt, req.id, "takedown", ctx.person.id, now=ctx.now)
     except (Refusal, workflow.WorkflowError) as refusal:
         refuse(ctx, refusal)
         return
@@ -358,7 +359,7 @@ async def taken_down(ctx: Context, token: ButtonToken) -> None:
         return
     try:
         async with in_transaction():
-            await workflow.transition(ctx.rt, req.id, "remove", ctx.person.id, now=ctx.now)
+            await procedure.transition(ctx.rt, req.id, "remove", ctx.person.id, now=ctx.now)
     except workflow.WorkflowError as refusal:
         refuse(ctx, refusal)
         return

@@ -10,19 +10,21 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
+import procedure
+from core.events import Button, DatePicker, Outgoing
+from core.runtime import Runtime
 from handlers.base import Context, on_button, on_command, on_flow
 from handlers.submit_steps import BY_NAME, EDITABLE, STEPS, Step, first_unanswered, next_step
 from locales import _, using_locale
 from models import workflow
 from models.enums import Status
-from models.events import Button, DatePicker, Outgoing
 from models.messaging import ButtonToken, Dialog
-from models.notices import locale_of, request_card
-from models.outbox import button, enqueue_push
 from models.people import Person
 from models.request import Attachment, Request
-from models.runtime import Runtime
 from models.workflow import status_label
+from notices.buttons import button
+from notices.cards import request_card
+from notices.outbox import enqueue_push, locale_of
 
 FLOW = "submit"
 REVIEW = "submit.review"
@@ -77,7 +79,7 @@ async def _discard(ctx: Context, dialog: Dialog) -> None:
     if dialog.flow == FLOW and dialog.request_id:
         req = await Request.get_or_none(id=dialog.request_id)
         if req is not None and req.status == Status.DRAFT:
-            await workflow.transition(
+            await procedure.transition(
                 ctx.rt, req.id, "discard", ctx.person.id if ctx.person else None, now=ctx.now
             )
     await dialog.delete()
@@ -312,7 +314,7 @@ async def _review_choice(ctx: Context, dialog: Dialog, req: Request, value: str)
         await _ask(ctx, dialog, req, missing.name)
         return
     try:
-        change = await workflow.submit(ctx.rt, req.id, ctx.person.id, now=ctx.now)
+        change = await procedure.submit(ctx.rt, req.id, ctx.person.id, now=ctx.now)
     except workflow.WorkflowError as exc:
         ctx.reply(str(exc))
         await _ask(ctx, dialog, req, REVIEW)
@@ -384,7 +386,7 @@ async def withdraw(ctx: Context, token: ButtonToken) -> None:
         ctx.reply(_("Only the owner of a request can withdraw it."))
         return
     try:
-        await workflow.transition(ctx.rt, req.id, "withdraw", ctx.person.id, now=ctx.now)
+        await procedure.transition(ctx.rt, req.id, "withdraw", ctx.person.id, now=ctx.now)
     except workflow.WorkflowError as exc:
         ctx.reply(str(exc))
         return

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from core.thaidate import DateInputError, add_months, format_date, parse_date, parse_period
 from handlers.base import Context
 from handlers.submit_kit import SKIP_WORDS, Ask, Choice, category_of, today
 from locales import _
 from models.request import Request
-from models.thaidate import DateInputError, add_months, format_date, parse_date, parse_period
 
 # -- dates ----------------------------------------------------------------------------------
 

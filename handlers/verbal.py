@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
+import procedure
+from core.events import Outgoing
+from core.thaidate import THAI_DIGITS, format_datetime
 from handlers.base import Context, on_button, on_command, on_flow
 from handlers.common import (
     Refusal,
@@ -25,14 +28,12 @@ from handlers.common import (
 )
 from locales import N_, _, using_locale
 from models import workflow
-from models.cards import retire_buttons
 from models.directory import deciders
 from models.enums import Role, Status
-from models.events import Outgoing
 from models.messaging import ButtonToken, Dialog
 from models.request import Request
-from models.thaidate import THAI_DIGITS, format_datetime
 from models.workflow import WorkflowError
+from notices.copies import retire_buttons
 
 FLOW = "verbal"
 ASK_HOW = "verbal.how"
@@ -200,7 +201,7 @@ async def _record(ctx: Context, dialog: Dialog, when: datetime) -> None:
     try:
         await require_role(ctx, *RECORDERS)
         await _urgent_waiting(ctx, req)
-        await workflow.transition(
+        await procedure.transition(
             ctx.rt,
             req.id,
             "verbal_approve",

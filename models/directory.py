@@ -6,8 +6,8 @@ from datetime import date
 
 from tortoise.transactions import in_transaction
 
+from core.org_config import OrgConfig
 from models.enums import Channel, Role
-from models.org_config import OrgConfig
 from models.people import Delegation, Identity, Organization, Person, RoleAssignment
 from models.request import Category
 

@@ -1,29 +1,29 @@
-"""The request workflow: the transition table and the one function that moves a request.
+"""The rules of change: the transition tables of requests and tasks, and the functions that apply them.
 
-Every transition runs in one transaction: a conditional update on the current state and
-version (so two taps or two approvers cannot both win), the decision and task rows it
-implies, an audit event, and the outbox rows for everyone it concerns.
+A request moves by one action in one transaction: a conditional update on its current state
+and version (so two taps or two approvers cannot both win), the decision and task rows it
+implies and an audit event. Who hears of it is not decided here: `procedure.transition`
+adds the notices in the same transaction.
 """
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from core.errors import Refusal
+from core.runtime import Runtime
+from core.thaidate import add_months, be_year, format_datetime
 from locales import _, current_locale
-from models import notices
 from models.audit import append_event
 from models.enums import Status, TaskKind, TaskStatus
 from models.messaging import OutboxMessage
-from models.people import Person
 from models.request import Decision, ReferenceCounter, Request, Task
-from models.runtime import Runtime
-from models.thaidate import be_year, format_datetime
 
 TRANSITIONS: dict[tuple[Status, str], Status] = {
     (Status.DRAFT, "submit"): Status.PENDING,
@@ -54,8 +54,29 @@ DECISIONS = frozenset(
 # Actions that only make sense with a request still waiting on a decider.
 DECIDING = frozenset({"approve", "reject", "pass", "send_back", "verbal_approve"})
 
+UNFINISHED = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+TASK_TRANSITIONS: dict[tuple[TaskStatus, str], TaskStatus] = {
+    (TaskStatus.OPEN, "claim"): TaskStatus.CLAIMED,
+    **{(status, "done"): TaskStatus.DONE for status in UNFINISHED},
+    **{(status, "return"): TaskStatus.RETURNED for status in UNFINISHED},
+    **{(status, "cancel"): TaskStatus.CANCELLED for status in UNFINISHED},
+}
 
-class WorkflowError(Exception):
+# What a request's action does to its unfinished webmaster tasks: (kind, task action).
+TASK_EFFECTS: dict[tuple[Status, str], tuple[TaskKind, str]] = {
+    (Status.APPROVED, "publish"): (TaskKind.PUBLISH, "done"),
+    (Status.APPROVED, "return"): (TaskKind.PUBLISH, "return"),
+    (Status.APPROVED, "revoke"): (TaskKind.PUBLISH, "cancel"),
+    (Status.EXPIRED, "remove"): (TaskKind.TAKEDOWN, "done"),
+}
+# The state a request enters that opens a task of a kind.
+TASK_OPENED_BY: dict[Status, TaskKind] = {
+    Status.APPROVED: TaskKind.PUBLISH,
+    Status.EXPIRED: TaskKind.TAKEDOWN,
+}
+
+
+class WorkflowError(Refusal):
     """A change that cannot be made; the message is for the person who asked."""
 
 
@@ -69,6 +90,19 @@ class AlreadyDecided(WorkflowError):
 
 class Incomplete(WorkflowError):
     pass
+
+
+@dataclass(frozen=True)
+class Details:
+    """What a person adds to an action: how it was decided, why, the page, a verbal record."""
+
+    how: str = "button"
+    acting_for_id: int | None = None
+    reason_code: str = ""
+    reason: str = ""
+    url: str = ""
+    verbal_by: str = ""
+    verbal_at: datetime | None = None
 
 
 @dataclass
@@ -85,6 +119,10 @@ class Change:
 
 def target_of(status: Status, action: str) -> Status | None:
     return TRANSITIONS.get((Status(status), action))
+
+
+def task_target_of(status: TaskStatus, action: str) -> TaskStatus | None:
+    return TASK_TRANSITIONS.get((TaskStatus(status), action))
 
 
 async def allocate_reference(org_id: int, year_be: int) -> str:
@@ -129,6 +167,10 @@ def check_complete(req: Request) -> None:
 async def refusal(req: Request, action: str, tz: tzinfo | None = None) -> WorkflowError:
     """The error for an action the request's state does not allow, naming who got there first."""
     if action in DECIDING and req.status not in (Status.DRAFT, Status.PENDING, Status.CHECKING):
+        if req.status == Status.WITHDRAWN:
+            return AlreadyDecided(
+                _("Request {ref} was withdrawn by its owner.").format(ref=req.ref or "-")
+            )
         last = (
             await Decision.filter(request_id=req.id)
             .exclude(action__in=["withdraw"])
@@ -136,10 +178,6 @@ async def refusal(req: Request, action: str, tz: tzinfo | None = None) -> Workfl
             .first()
             .prefetch_related("person")
         )
-        if req.status == Status.WITHDRAWN:
-            return AlreadyDecided(
-                _("Request {ref} was withdrawn by its owner.").format(ref=req.ref or "-")
-            )
         if last is not None and last.person is not None:
             return AlreadyDecided(
                 _("Request {ref} was already decided by {name} at {when}.").format(
@@ -159,6 +197,12 @@ async def refusal(req: Request, action: str, tz: tzinfo | None = None) -> Workfl
     )
 
 
+async def still_allows(req: Request, action: str, tz: tzinfo | None = None) -> None:
+    """Refuse, saying who was first, when the request's state no longer allows the action."""
+    if target_of(req.status, action) is None:
+        raise await refusal(req, action, tz)
+
+
 def status_label(status: str) -> str:
     labels = {
         Status.DRAFT: _("draft"),
@@ -175,22 +219,16 @@ def status_label(status: str) -> str:
     return labels.get(Status(status), str(status))
 
 
-async def transition(
+async def change_request(
     rt: Runtime,
     request_id: int,
     action: str,
     actor_id: int | None,
     *,
     now: datetime | None = None,
-    how: str = "button",
-    acting_for_id: int | None = None,
-    reason_code: str = "",
-    reason: str = "",
-    url: str = "",
-    verbal_by: str = "",
-    verbal_at: datetime | None = None,
+    details: Details = Details(),
 ) -> Change:
-    """Move a request by one action, or raise a WorkflowError that says why not."""
+    """Move a request by one action (rows and audit, no notices), or raise a WorkflowError."""
     now = now or datetime.now(UTC)
     async with in_transaction():
         req = await Request.get(id=request_id)
@@ -198,26 +236,7 @@ async def transition(
         after = target_of(before, action)
         if after is None:
             raise await refusal(req, action, rt.tz)
-        updates: dict = {}
-        if action in ("submit", "submit_for_check"):
-            check_complete(req)
-            updates["submitted_at"] = now
-            if not req.ref:
-                updates["ref"] = await allocate_reference(rt.org_id, be_year(rt.today(now)))
-        elif action in ("approve", "reject", "send_back", "verbal_approve"):
-            updates["decided_at"] = now
-            if action == "verbal_approve":
-                updates["verbal"] = True
-        elif action == "publish":
-            updates.update(published_at=now, published_url=url)
-            if req.end_date is None:
-                updates["review_due"] = _add_months(rt.today(now), rt.org.reminders.review_months)
-        elif action in ("expire", "takedown", "revoke") and before == Status.PUBLISHED:
-            updates["expired_at"] = now
-        elif action == "remove":
-            updates["removed_at"] = now
-        if action == "revoke":
-            updates["verbal_confirmed"] = False
+        updates = await _fields_set_by(rt, req, action, before, now, details)
         changed = await Request.filter(id=req.id, status=before, version=req.version).update(
             status=after, version=F("version") + 1, **updates
         )
@@ -226,18 +245,8 @@ async def transition(
         req = await Request.get(id=request_id)
         change = Change(req, action, before, after, actor_id)
         if action in DECISIONS:
-            change.decision = await Decision.create(
-                request_id=req.id,
-                person_id=actor_id,
-                action=action,
-                how=how,
-                acting_for_id=acting_for_id,
-                reason_code=reason_code,
-                reason=reason,
-                verbal_by=verbal_by,
-                verbal_at=verbal_at,
-            )
-        change.task = await _task_effects(rt, change, now, url=url, reason=reason)
+            change.decision = await _record_decision(req, action, actor_id, details)
+        change.task = await _task_effects(rt, change, now, details)
         await append_event(
             rt.org_id,
             f"request.{action}",
@@ -248,65 +257,97 @@ async def transition(
                 "ref": req.ref,
                 "from": before.value,
                 "to": after.value,
-                "how": how,
-                "reason_code": reason_code,
-                "reason": reason,
-                "url": url,
-                "acting_for": acting_for_id,
+                "how": details.how,
+                "reason_code": details.reason_code,
+                "reason": details.reason,
+                "url": details.url,
+                "acting_for": details.acting_for_id,
             },
         )
-        change.outbox = await notices.notify_change(rt, change, now)
         return change
 
 
-async def _task_effects(
-    rt: Runtime, change: Change, now: datetime, *, url: str, reason: str
-) -> Task | None:
-    """The webmaster tasks a transition opens or closes."""
-    req, action = change.request, change.action
-    if action in ("approve", "verbal_approve"):
-        hours = (
-            rt.org.reminders.task_urgent_minutes / 60 if req.urgent else rt.org.reminders.task_hours
-        )
-        return await Task.create(
-            request_id=req.id, kind=TaskKind.PUBLISH, due_at=now + timedelta(hours=hours)
-        )
-    open_publish = Task.filter(
-        request_id=req.id, kind=TaskKind.PUBLISH, status__in=[TaskStatus.OPEN, TaskStatus.CLAIMED]
-    )
-    if action == "publish":
-        await open_publish.update(status=TaskStatus.DONE, done_at=now, url=url)
-    elif action == "return":
-        await open_publish.update(status=TaskStatus.RETURNED, done_at=now, reason=reason)
-    elif action == "revoke" and change.before == Status.APPROVED:
-        await open_publish.update(status=TaskStatus.CANCELLED, done_at=now, reason=reason)
-    elif change.after == Status.EXPIRED:
-        return await Task.create(request_id=req.id, kind=TaskKind.TAKEDOWN, due_at=now)
+async def _fields_set_by(
+    rt: Runtime, req: Request, action: str, before: Status, now: datetime, details: Details
+) -> dict[str, Any]:
+    """The request's columns an action sets besides its state."""
+    updates: dict[str, Any] = {}
+    if action in ("submit", "submit_for_check"):
+        check_complete(req)
+        updates["submitted_at"] = now
+        if not req.ref:
+            updates["ref"] = await allocate_reference(rt.org_id, be_year(rt.today(now)))
+    elif action in ("approve", "reject", "send_back", "verbal_approve"):
+        updates["decided_at"] = now
+        if action == "verbal_approve":
+            updates["verbal"] = True
+    elif action == "publish":
+        updates.update(published_at=now, published_url=details.url)
+        if req.end_date is None:
+            updates["review_due"] = add_months(rt.today(now), rt.org.reminders.review_months)
+    elif action in ("expire", "takedown", "revoke") and before == Status.PUBLISHED:
+        updates["expired_at"] = now
     elif action == "remove":
-        await Task.filter(
-            request_id=req.id,
-            kind=TaskKind.TAKEDOWN,
-            status__in=[TaskStatus.OPEN, TaskStatus.CLAIMED],
-        ).update(status=TaskStatus.DONE, done_at=now)
-    return None
+        updates["removed_at"] = now
+    if action == "revoke":
+        updates["verbal_confirmed"] = False
+    return updates
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+async def _record_decision(
+    req: Request, action: str, actor_id: int | None, details: Details
+) -> Decision:
+    return await Decision.create(
+        request_id=req.id,
+        person_id=actor_id,
+        action=action,
+        how=details.how,
+        acting_for_id=details.acting_for_id,
+        reason_code=details.reason_code,
+        reason=details.reason,
+        verbal_by=details.verbal_by,
+        verbal_at=details.verbal_at,
     )
 
 
-async def submit(
-    rt: Runtime, request_id: int, actor_id: int, *, now: datetime | None = None
-) -> Change:
-    """Send a draft on: to the checker when the org turns the check step on, else the approver."""
-    action = "submit_for_check" if rt.org.workflow.check_step else "submit"
-    return await transition(rt, request_id, action, actor_id, now=now)
+async def _task_effects(rt: Runtime, change: Change, now: datetime, details: Details) -> Task | None:
+    """Settle the tasks the action finishes (TASK_EFFECTS), and open the one its new state needs."""
+    req = change.request
+    effect = TASK_EFFECTS.get((change.before, change.action))
+    if effect is not None:
+        kind, task_action = effect
+        fields: dict[str, Any] = {"done_at": now}
+        if task_action == "done" and kind == TaskKind.PUBLISH:
+            fields["url"] = details.url
+        elif task_action in ("return", "cancel"):
+            fields["reason"] = details.reason
+        await change_tasks(Task.filter(request_id=req.id, kind=kind), task_action, **fields)
+    kind = TASK_OPENED_BY.get(change.after)
+    if kind is None:
+        return None
+    if kind == TaskKind.TAKEDOWN:
+        due_at = now
+    else:
+        reminders = rt.org.reminders
+        hours = reminders.task_urgent_minutes / 60 if req.urgent else reminders.task_hours
+        due_at = now + timedelta(hours=hours)
+    return await Task.create(request_id=req.id, kind=kind, due_at=due_at)
 
 
-async def owner_of(request: Request) -> Person:
-    return await Person.get(id=request.owner_id)
+async def change_tasks(tasks: Any, action: str, **fields: Any) -> int:
+    """Apply a task action (TASK_TRANSITIONS) to the tasks of a query still in a state it allows.
+
+    A conditional update, so of two webmasters tapping Claim only one changes the row; returns
+    how many tasks changed.
+    """
+    changed = 0
+    targets: dict[TaskStatus, list[TaskStatus]] = {}
+    for (source, verb), target in TASK_TRANSITIONS.items():
+        if verb == action:
+            targets.setdefault(target, []).append(source)
+    for target, sources in targets.items():
+        changed += await tasks.filter(status__in=sources).update(
+            status=target, version=F("version") + 1, **fields
+        )
+    return changed
+

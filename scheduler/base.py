@@ -16,16 +16,15 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.events import Outgoing
+from core.runtime import Runtime
 from locales import using_locale
-from models.cards import enqueue_group, webmaster_group
 from models.directory import people_with_role, push_address
 from models.enums import Role, TaskKind, TaskStatus
-from models.events import Outgoing
-from models.notices import locale_of
-from models.outbox import enqueue_push
 from models.people import GroupChat, Person
 from models.request import Reminder, Task
-from models.runtime import Runtime
+from notices.copies import webmaster_group
+from notices.outbox import enqueue_group, enqueue_push, locale_of
 
 
 async def claim(kind: str, request_id: int | None, key: str) -> bool:

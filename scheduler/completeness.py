@@ -14,12 +14,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from core.events import Outgoing
+from core.runtime import Runtime
+from core.thaidate import THAI_MONTHS_FULL, add_months, be_year, format_date
 from locales import _, ngettext
 from models.enums import Status
-from models.events import Outgoing
 from models.request import Category, Reminder, Request
-from models.runtime import Runtime
-from models.thaidate import THAI_MONTHS_FULL, add_months, be_year, format_date
 from scheduler.base import (
     Batches,
     Due,

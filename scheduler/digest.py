@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from core.events import Outgoing
+from core.runtime import Runtime
+from core.thaidate import format_date
 from locales import _
 from models.directory import deciders, people_with_role
 from models.enums import Role, Status, TaskKind, TaskStatus
-from models.events import Outgoing
 from models.messaging import ButtonToken
 from models.people import Person
 from models.request import Request, Task
-from models.runtime import Runtime
-from models.thaidate import format_date
 from scheduler.base import Batches, Due, Recipient, day_start, is_working_day, send_batches, tag
 from scheduler.escalation import task_lead
 from scheduler.takedown import deadline_of

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from core.events import Button, Outgoing
+from core.runtime import Runtime
 from locales import _
 from models.directory import deciders, people_with_role
 from models.enums import Role, Status, TaskKind, TaskStatus
-from models.events import Button, Outgoing
-from models.outbox import button
 from models.request import Request, Task
-from models.runtime import Runtime
+from notices.buttons import button
 from scheduler.base import (
     Batches,
     Due,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import procedure
+from core.events import Button, Outgoing
+from core.runtime import Runtime
+from core.thaidate import format_date
 from locales import _
 from models import workflow
 from models.enums import Status
-from models.events import Button, Outgoing
-from models.outbox import button
 from models.people import Person
 from models.request import Reminder, Request
-from models.runtime import Runtime
-from models.thaidate import format_date
+from notices.buttons import button
 from scheduler.base import Batches, Due, Recipient, day_start, send_batches, tag, webmaster_audience
 from scheduler.wording import BUTTON_ITEMS, days_left, item_line, join_parts, section, short_ref
 
@@ -124,7 +125,7 @@ async def expire_items(rt: Runtime, now: datetime) -> int:
         if now < day_start(rt, end_date):
             continue
         try:
-            await workflow.transition(rt, request_id, "expire", None, now=now)
+            await procedure.transition(rt, request_id, "expire", None, now=now)
         except workflow.WorkflowError:
             continue  # another instance expired it, or an extension changed it meanwhile
         expired += 1

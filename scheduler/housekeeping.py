@@ -7,15 +7,15 @@ from datetime import datetime, timedelta
 
 from tortoise.queryset import QuerySet
 
+from core.events import Outgoing
+from core.runtime import Runtime
+from core.thaidate import format_date
 from locales import _
 from models.audit import chain_head
 from models.directory import people_with_role
 from models.enums import OutboxStatus, Role
-from models.events import Outgoing
 from models.messaging import InboxEvent, OutboxMessage
 from models.request import Reminder
-from models.runtime import Runtime
-from models.thaidate import format_date
 from scheduler.base import Batches, Due, Recipient, day_start, send_batches, tag
 
 CHECKPOINT = "audit"

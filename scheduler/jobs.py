@@ -16,13 +16,13 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from core.events import Outgoing
+from core.runtime import Runtime
 from handlers.submit import close_idle_dialogs
 from locales import _
 from models.directory import people_with_role
 from models.enums import Role
-from models.events import Outgoing
 from models.request import Reminder
-from models.runtime import Runtime
 from scheduler.base import Batches, Due, Recipient, send_batches, tag
 from scheduler.completeness import completeness_report
 from scheduler.digest import morning_digest

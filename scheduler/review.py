@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.events import Outgoing
+from core.runtime import Runtime
+from core.thaidate import format_date
 from locales import _
 from models.enums import Status
-from models.events import Outgoing
-from models.outbox import button
 from models.request import Request
-from models.runtime import Runtime
-from models.thaidate import format_date
+from notices.buttons import button
 from scheduler.base import Batches, Due, Recipient, day_start, send_batches, tag
 from scheduler.wording import BUTTON_ITEMS, item_line, join_parts, section, short_ref
 

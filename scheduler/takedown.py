@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from core.events import Outgoing
+from core.runtime import Runtime
+from core.thaidate import format_date
 from locales import _
 from models.directory import deciders, people_with_role
 from models.enums import Role, TaskKind
-from models.events import Outgoing
-from models.outbox import button
 from models.people import Person
 from models.request import Request, Task
-from models.runtime import Runtime
-from models.thaidate import format_date
+from notices.buttons import button
 from scheduler.base import (
     Batches,
     Due,

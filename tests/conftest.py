@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.org_config import OrgConfig, load_org_config
+from core.runtime import Runtime
 from models.db import close_db, open_db, upgrade
-from models.org_config import OrgConfig, load_org_config
-from models.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("WEBPUB_TEST_POSTGRES_URL")

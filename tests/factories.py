@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
+from core.runtime import Runtime
 from models.enums import Channel, Role, Status
 from models.people import Identity, Person, RoleAssignment
 from models.request import Attachment, Category, Request
-from models.runtime import Runtime
 
 _ids = itertools.count(1)
 

@@ -25,11 +25,11 @@ from tortoise.expressions import Q
 from bot.app import create_app
 from bot.keys import RUNTIME
 from bot.settings import Settings
+from core.org_config import load_org_config
+from core.runtime import Runtime
 from models.enrol import create_invite
 from models.enums import InboxStatus, OutboxStatus, Role
 from models.messaging import InboxEvent, OutboxMessage
-from models.org_config import load_org_config
-from models.runtime import Runtime
 from tests.emulators import (
     LineEmulator,
     TelegramEmulator,

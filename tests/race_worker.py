@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import procedure
+from core.org_config import load_org_config
+from core.runtime import Runtime
 from models import workflow
 from models.db import close_db, open_db
-from models.org_config import load_org_config
-from models.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok, B.E. 2569
@@ -79,7 +80,7 @@ async def _open(database_url: str, org_id: int, data_dir: str) -> Runtime:
 
 async def _decide(rt: Runtime, request_id: int, action: str, actor_id: int) -> tuple[str, str]:
     try:
-        await workflow.transition(rt, request_id, action, actor_id, now=NOW, reason="ซ้ำซ้อน")
+        await procedure.transition(rt, request_id, action, actor_id, now=NOW, reason="ซ้ำซ้อน")
     except workflow.AlreadyDecided as exc:
         return ("lost", str(exc))
     return ("won", action)
@@ -88,7 +89,7 @@ async def _decide(rt: Runtime, request_id: int, action: str, actor_id: int) -> t
 async def _submit_all(rt: Runtime, request_ids: list[int], owner_id: int) -> list[str]:
     async def one(request_id: int) -> str:
         try:
-            change = await workflow.submit(rt, request_id, owner_id, now=NOW)
+            change = await procedure.submit(rt, request_id, owner_id, now=NOW)
         except Exception as exc:
             return f"error: {exc!r}"
         return change.request.ref

@@ -9,17 +9,17 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 import handlers.reminders  # noqa: F401 - registers the reminder buttons and the Extend flow
+import procedure
+from core.events import Incoming, Outgoing
+from core.runtime import Runtime
 from handlers.base import Context
 from handlers.router import handle
 from locales import using_locale
-from models import workflow
 from models.enums import Role
-from models.events import Incoming, Outgoing
 from models.messaging import OutboxMessage
-from models.notices import locale_of
 from models.people import Person
 from models.request import Request
-from models.runtime import Runtime
+from notices.outbox import locale_of
 from tests.factories import draft, person
 
 BKK = ZoneInfo("Asia/Bangkok")
@@ -58,9 +58,9 @@ async def published(
     owner = owner or people["owner"]
     req = await draft(rt, owner, category=category, title=title, end_in_days=None)
     await Request.filter(id=req.id).update(end_date=end, publish_date=now.date())
-    await workflow.submit(rt, req.id, owner.id, now=now)
-    await workflow.transition(rt, req.id, "approve", people["approver"].id, now=now)
-    await workflow.transition(
+    await procedure.submit(rt, req.id, owner.id, now=now)
+    await procedure.transition(rt, req.id, "approve", people["approver"].id, now=now)
+    await procedure.transition(
         rt,
         req.id,
         "publish",

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from models import workflow
+import procedure
+from core.org_config import load_org_config
+from core.runtime import Runtime
 from models.db import close_db, open_db
 from models.directory import ensure_organization
 from models.enums import Role
 from models.messaging import OutboxMessage
-from models.org_config import load_org_config
 from models.people import Person
 from models.request import Reminder, Request
-from models.runtime import Runtime
 from scheduler import run_all
 from tests.factories import draft, person
 
@@ -87,9 +87,9 @@ async def _publish(rt: Runtime, owner: Person, approver: Person, web: Person, **
     when: datetime = how.pop("when")
     req = await draft(rt, owner, end_in_days=None, **how)
     await Request.filter(id=req.id).update(end_date=how.get("end"), publish_date=when.date())
-    await workflow.submit(rt, req.id, owner.id, now=when)
-    await workflow.transition(rt, req.id, "approve", approver.id, now=when)
-    await workflow.transition(
+    await procedure.submit(rt, req.id, owner.id, now=when)
+    await procedure.transition(rt, req.id, "approve", approver.id, now=when)
+    await procedure.transition(
         rt, req.id, "publish", web.id, now=when, url=f"https://x.go.th/{req.id}"
     )
 
@@ -131,9 +131,9 @@ async def build_scenario(rt: Runtime, start: datetime) -> None:
         )
     for n, urgent in enumerate((False, True, False)):
         req = await draft(rt, owners[n], title=f"ask {n}", urgent=urgent)
-        await workflow.submit(rt, req.id, owners[n].id, now=start + timedelta(hours=5 * n))
+        await procedure.submit(rt, req.id, owners[n].id, now=start + timedelta(hours=5 * n))
         if n == 2:
-            await workflow.transition(
+            await procedure.transition(
                 rt, req.id, "approve", approver.id, now=start + timedelta(hours=12)
             )
 

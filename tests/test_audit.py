@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from core.org_config import load_org_config
 from models.db import database
 from models.directory import ensure_organization
 from models.enrol import create_invite
 from models.enums import Role
-from models.org_config import load_org_config
 from tests.console import ORG_EXAMPLE, Operator, copy_database, operator
 
 INVITES = (("approver", "ปลัดสมชาย"), ("webmaster", "สมหมาย"), ("staff", "สมศรี"))

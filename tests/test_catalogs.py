@@ -13,8 +13,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from core.thaidate import DateInputError, parse_date
 from locales import CATALOG_DIR, DOMAIN, LOCALES, _, translations, using_locale
-from models.thaidate import DateInputError, parse_date
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}  # the same as `make messages` passes

@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models import workflow
+import procedure
+from core.org_config import load_org_config
+from core.runtime import Runtime
 from models.db import database
 from models.directory import ensure_organization
 from models.enrol import CODE_ALPHABET, CODE_LENGTH
 from models.enums import Role
-from models.org_config import load_org_config
-from models.runtime import Runtime
 from tests.console import ORG_EXAMPLE, Operator, copy_database, operator
 from tests.factories import draft, person
 
@@ -57,8 +57,8 @@ async def _approved_request(database_url: str, home: Path) -> None:
         palad = await person(rt, "ปลัดสมชาย", Role.APPROVER)
         await person(rt, "เว็บมาสเตอร์สมหมาย", Role.WEBMASTER)
         req = await draft(rt, owner, title="ประกาศรับสมัครงาน", urgent=True)
-        await workflow.submit(rt, req.id, owner.id, now=NOW)
-        await workflow.transition(rt, req.id, "approve", palad.id, now=NOW)
+        await procedure.submit(rt, req.id, owner.id, now=NOW)
+        await procedure.transition(rt, req.id, "approve", palad.id, now=NOW)
 
 
 def test_cli_db_upgrade_twice_on_an_empty_file_second_says_up_to_date(tmp_path):

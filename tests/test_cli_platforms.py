@@ -96,15 +96,15 @@ async def test_admins_are_warned_once_a_month_when_line_pushes_run_low(world):
     from datetime import UTC, datetime
 
     from bot.keys import CHANNELS
-    from bot.quota import warn_low_quota
     from models.enums import Role
+    from scheduler.quota import warn_low_quota
 
     admin = await world.enrol("ผู้ดูแลระบบ", Role.ADMIN, on="telegram")
     line = world.client.server.app[CHANNELS]["line"]
     world.line.monthly_quota, world.line.quota_used = 300, 100
-    assert await warn_low_quota(world.rt, line, datetime(2026, 11, 26, tzinfo=UTC)) == 0
+    assert await warn_low_quota(world.rt, line.quota, datetime(2026, 11, 26, tzinfo=UTC)) == 0
     world.line.quota_used = 250
-    assert await warn_low_quota(world.rt, line, datetime(2026, 11, 26, tzinfo=UTC)) == 1
-    assert await warn_low_quota(world.rt, line, datetime(2026, 11, 27, tzinfo=UTC)) == 0
+    assert await warn_low_quota(world.rt, line.quota, datetime(2026, 11, 26, tzinfo=UTC)) == 1
+    assert await warn_low_quota(world.rt, line.quota, datetime(2026, 11, 27, tzinfo=UTC)) == 0
     await world.settle()
     assert "250" in admin.last_text and "300" in admin.last_text

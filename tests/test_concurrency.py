@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from models import workflow
+import procedure
+from core.runtime import Runtime
 from models.audit import verify_chain
 from models.enums import Role, Status
 from models.request import Decision, Request
-from models.runtime import Runtime
 from tests import race_worker
 from tests.factories import draft, person
 from tests.processes import SPAWN, Worker, answers, worker_pool
@@ -60,7 +60,7 @@ async def test_workflow_simultaneous_approve_and_reject_exactly_one_wins(
     request_ids = []
     for i in range(ROUNDS):
         req = await draft(rt, owner, title=f"เรื่องที่ {i + 1}", with_file=False)
-        await workflow.submit(rt, req.id, owner.id, now=race_worker.NOW)
+        await procedure.submit(rt, req.id, owner.id, now=race_worker.NOW)
         request_ids.append(req.id)
 
     outcome: dict[int, str] = {}

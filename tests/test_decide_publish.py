@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models import workflow
+import procedure
 from models.enums import Role, Status, TaskKind, TaskStatus
 from models.people import Person
 from models.request import Decision, Request, Task
@@ -39,7 +39,7 @@ async def office(world: World) -> Office:
 async def pending(world: World, owner: Actor, *, urgent: bool = False) -> Request:
     """A request submitted by the owner (made directly: the dialog has its own tests)."""
     req = await draft(world.rt, await Person.get(id=owner.person_id), urgent=urgent)
-    await workflow.submit(world.rt, req.id, owner.person_id)
+    await procedure.submit(world.rt, req.id, owner.person_id)
     await world.settle()
     return await Request.get(id=req.id)
 

@@ -8,19 +8,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import procedure
+from core.events import Incoming
+from core.org_config import load_org_config
+from core.runtime import Runtime
 from handlers.base import Context
 from handlers.decide import ask_reason, pass_check, reason_chosen
 from locales import using_locale
-from models import workflow
 from models.db import database
 from models.directory import ensure_organization
 from models.enums import Role, Status, TaskStatus
-from models.events import Incoming
 from models.messaging import ButtonToken, OutboxMessage
-from models.org_config import load_org_config
 from models.people import Person
 from models.request import Decision, Request, Task
-from models.runtime import Runtime
 from tests.console import ORG_EXAMPLE, copy_database, operator
 from tests.factories import draft, person
 from tests.test_cli import _approved_request
@@ -59,7 +59,7 @@ async def test_check_step_checker_passes_then_sends_back_a_second_request(rt):
     first = await draft(checked, owner)
     second = await draft(checked, owner, title="ประกาศที่สอง")
     for req in (first, second):
-        await workflow.submit(checked, req.id, owner.id, now=NOW)
+        await procedure.submit(checked, req.id, owner.id, now=NOW)
     assert (await Request.get(id=first.id)).status == Status.CHECKING
 
     with using_locale("th"):
@@ -115,7 +115,7 @@ def test_cli_requests_show_has_decisions_how_and_the_task_history(sqlite_templat
             await Task.filter(request_id=req.id).update(
                 status=TaskStatus.CLAIMED, claimed_by_id=webmaster.id, claimed_at=NOW
             )
-            await workflow.transition(rt, req.id, "publish", webmaster.id, now=NOW, url=PAGE)
+            await procedure.transition(rt, req.id, "publish", webmaster.id, now=NOW, url=PAGE)
 
     asyncio.run(publish())
     shown = admin.run("requests", "show", "WP-2569-0001", "--json")

@@ -4,11 +4,11 @@ import asyncio
 import re
 
 from bot.keys import OUTBOX
+from core.events import Outgoing
 from models.enums import Channel, OutboxStatus
-from models.events import Outgoing
 from models.messaging import OutboxMessage
-from models.outbox import enqueue_push, enqueue_reply
 from models.people import Identity, Person
+from notices.outbox import enqueue_push, enqueue_reply
 
 CHATS_PER_PLATFORM = 10
 NOTICES = 500

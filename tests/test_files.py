@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from locales import using_locale
-from models.files import (
+from core.org_config import Files
+from intake.files import (
+    FileProblem,
     FileRefused,
-    Refusal,
     file_path,
     inspect_file,
     sanitize_name,
     store_file,
 )
-from models.org_config import Files
+from locales import using_locale
 
 OFFICE = Files(
     allowed_extensions=["pdf", "docx", "xlsx", "odt", "doc", "jpg", "png", "txt", "csv", "zip"],
@@ -137,7 +137,7 @@ def test_inspect_file_accepts_a_real_pdf_with_its_type_size_and_hash():
 
 def test_inspect_file_refuses_a_program_renamed_to_pdf():
     refused = refusal(EXE + b"\x00" * 200, "report.pdf")
-    assert refused.reason == Refusal.CONTENT
+    assert refused.reason == FileProblem.CONTENT
     assert str(refused).startswith("The file's content is not a real .pdf file.")
     assert ".pdf, .docx, .xlsx" in str(refused)
 
@@ -148,31 +148,31 @@ def test_inspect_file_refuses_a_program_renamed_to_pdf():
     ids=["elf", "shebang"],
 )
 def test_inspect_file_refuses_programs_and_scripts_as_documents(data):
-    assert refusal(data, "notes.txt").reason == Refusal.CONTENT
+    assert refusal(data, "notes.txt").reason == FileProblem.CONTENT
 
 
 def test_inspect_file_refuses_a_png_renamed_to_jpg():
-    assert refusal(PNG, "photo.jpg").reason == Refusal.CONTENT
+    assert refusal(PNG, "photo.jpg").reason == FileProblem.CONTENT
     assert inspect_file(PNG, "photo.PNG", OFFICE).mime_type == "image/png"
 
 
 def test_inspect_file_refuses_an_empty_file():
     refused = refusal(b"", "empty.pdf")
-    assert refused.reason == Refusal.EMPTY
+    assert refused.reason == FileProblem.EMPTY
     assert str(refused) == "The file is empty. Please send it again."
 
 
 def test_inspect_file_refuses_a_file_over_the_limit_and_names_the_limit():
     small = Files(allowed_extensions=["pdf"], max_size_mb=1)
     refused = refusal(pdf() + b"\x00" * (1024 * 1024), "big.pdf", small)
-    assert refused.reason == Refusal.TOO_LARGE
+    assert refused.reason == FileProblem.TOO_LARGE
     assert "larger than the 1 MB limit" in str(refused)
     assert "The file is 1.1 MB" in str(refused)
 
 
 def test_inspect_file_refuses_a_type_not_allowed_and_lists_the_allowed():
     refused = refusal(b"PK\x03\x04", "slides.pptx")
-    assert refused.reason == Refusal.EXTENSION
+    assert refused.reason == FileProblem.EXTENSION
     assert str(refused) == (
         "Files of type .pptx are not accepted. "
         "Accepted: .pdf, .docx, .xlsx, .odt, .doc, .jpg, .png, .txt, .csv, .zip."
@@ -181,14 +181,14 @@ def test_inspect_file_refuses_a_type_not_allowed_and_lists_the_allowed():
 
 def test_inspect_file_refuses_a_name_without_a_type():
     refused = refusal(pdf(), "scan")
-    assert refused.reason == Refusal.NO_EXTENSION
+    assert refused.reason == FileProblem.NO_EXTENSION
     assert "Accepted: .pdf" in str(refused)
 
 
 def test_inspect_file_refuses_programs_even_when_an_admin_allowed_them():
     careless = Files(allowed_extensions=["exe", "pdf"])
     refused = refusal(EXE, "setup.exe", careless)
-    assert refused.reason == Refusal.PROGRAM
+    assert refused.reason == FileProblem.PROGRAM
     assert "Programs and scripts (.exe) cannot be published" in str(refused)
 
 
@@ -199,41 +199,41 @@ def test_inspect_file_accepts_a_docx_built_part_by_part():
 
 def test_inspect_file_refuses_a_docx_that_is_really_a_spreadsheet():
     workbook = archive({"[Content_Types].xml": CONTENT_TYPES, "xl/workbook.xml": b"<workbook/>"})
-    assert refusal(workbook, "letter.docx").reason == Refusal.CONTENT
+    assert refusal(workbook, "letter.docx").reason == FileProblem.CONTENT
     assert inspect_file(workbook, "budget.xlsx", OFFICE).mime_type.endswith("spreadsheetml.sheet")
 
 
 def test_inspect_file_refuses_a_docx_carrying_a_vba_project():
     refused = refusal(docx({"word/vbaProject.bin": b"\xcc\x61"}), "letter.docx")
-    assert refused.reason == Refusal.MACROS
+    assert refused.reason == FileProblem.MACROS
     assert str(refused).startswith("Office files with macros are not accepted.")
 
 
 def test_inspect_file_refuses_a_docx_declaring_macro_enabled_content():
     types = CONTENT_TYPES.replace(b"document.main+xml", b"document.macroEnabled.main+xml")
     data = archive({"[Content_Types].xml": types, "word/document.xml": b"<w:document/>"})
-    assert refusal(data, "letter.docx").reason == Refusal.MACROS
+    assert refusal(data, "letter.docx").reason == FileProblem.MACROS
 
 
 @pytest.mark.parametrize("name", ["letter.docm", "budget.xlsm", "slides.pptm"])
 def test_inspect_file_refuses_macro_enabled_office_types(name):
     refused = refusal(docx(), name, Files(allowed_extensions=["docm", "xlsm", "pptm"]))
-    assert refused.reason == Refusal.MACROS
+    assert refused.reason == FileProblem.MACROS
 
 
 def test_inspect_file_accepts_an_odt_and_refuses_one_with_basic_macros():
     assert inspect_file(odt(), "minutes.odt", OFFICE).mime_type.endswith("opendocument.text")
-    assert refusal(odt("Basic/Standard/Module1.xml"), "minutes.odt").reason == Refusal.MACROS
+    assert refusal(odt("Basic/Standard/Module1.xml"), "minutes.odt").reason == FileProblem.MACROS
 
 
 def test_inspect_file_accepts_a_legacy_doc_and_refuses_one_with_macros():
     assert inspect_file(ole("WordDocument"), "old.doc", OFFICE).mime_type == "application/msword"
-    assert refusal(ole("WordDocument", "Macros", "VBA"), "old.doc").reason == Refusal.MACROS
-    assert refusal(ole("WordDocument", "_VBA_PROJECT"), "old.doc").reason == Refusal.MACROS
+    assert refusal(ole("WordDocument", "Macros", "VBA"), "old.doc").reason == FileProblem.MACROS
+    assert refusal(ole("WordDocument", "_VBA_PROJECT"), "old.doc").reason == FileProblem.MACROS
 
 
 def test_inspect_file_refuses_an_ole_file_that_is_not_a_word_document():
-    assert refusal(ole("Workbook"), "old.doc").reason == Refusal.CONTENT
+    assert refusal(ole("Workbook"), "old.doc").reason == FileProblem.CONTENT
 
 
 @pytest.mark.parametrize(
@@ -241,22 +241,22 @@ def test_inspect_file_refuses_an_ole_file_that_is_not_a_word_document():
     [
         (
             b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
-            Refusal.PDF_SCRIPT,
+            FileProblem.PDF_SCRIPT,
             "PDF files with JavaScript are not accepted.",
         ),
         (
             b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /#4A#61vaScript /#4A#53 (x) >> >>",
-            Refusal.PDF_SCRIPT,
+            FileProblem.PDF_SCRIPT,
             "PDF files with JavaScript are not accepted.",
         ),
         (
             b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /Launch /F (cmd.exe) >> >>",
-            Refusal.PDF_LAUNCH,
+            FileProblem.PDF_LAUNCH,
             "PDF files that start other programs are not accepted.",
         ),
         (
             b"<< /Type /Catalog /Pages 2 0 R /Names << /Embedded#46iles << /Names [] >> >> >>",
-            Refusal.PDF_EMBEDDED,
+            FileProblem.PDF_EMBEDDED,
             "PDF files with other files attached inside are not accepted.",
         ),
     ],
@@ -278,7 +278,7 @@ def test_inspect_file_refuses_pdf_javascript_hidden_in_an_object_stream():
         head + b"\nstream\n" + hidden + b"\nendstream",
     )
     assert b"JavaScript" not in data
-    assert refusal(data, "announcement.pdf").reason == Refusal.PDF_SCRIPT
+    assert refusal(data, "announcement.pdf").reason == FileProblem.PDF_SCRIPT
 
 
 def test_inspect_file_accepts_pdf_words_that_only_look_like_actions():
@@ -299,7 +299,7 @@ def test_inspect_file_refuses_an_archive_with_too_many_parts(monkeypatch):
     data = archive({f"part{n}.txt": b"" for n in range(10_001)}, zipfile.ZIP_STORED)
     forbid_unpacking(monkeypatch)
     refused = refusal(data, "photos.zip")
-    assert refused.reason == Refusal.TOO_MANY_PARTS
+    assert refused.reason == FileProblem.TOO_MANY_PARTS
     assert "(10001)" in str(refused) and "at most 10000" in str(refused)
 
 
@@ -308,7 +308,7 @@ def test_inspect_file_refuses_a_highly_compressible_part(monkeypatch):
     assert len(data) < 100_000
     forbid_unpacking(monkeypatch)
     refused = refusal(data, "letter.zip")
-    assert refused.reason == Refusal.COMPRESSION_RATIO
+    assert refused.reason == FileProblem.COMPRESSION_RATIO
     assert "more than 100 times its own size" in str(refused)
 
 
@@ -318,23 +318,23 @@ def test_inspect_file_refuses_an_archive_declaring_a_huge_unpacked_size(monkeypa
     struct.pack_into("<I", data, central + 24, 250 * 1024 * 1024)  # uncompressed size field
     forbid_unpacking(monkeypatch)
     refused = refusal(bytes(data), "bundle.zip")
-    assert refused.reason == Refusal.UNPACKS_TOO_LARGE
+    assert refused.reason == FileProblem.UNPACKS_TOO_LARGE
     assert "250 MB, more than the 200 MB" in str(refused)
 
 
 def test_inspect_file_refuses_an_archive_carrying_a_program():
     by_name = refusal(archive({"docs/readme.pdf": pdf(), "docs/setup.exe": b"x"}), "a.zip")
-    assert by_name.reason == Refusal.NESTED_PROGRAM
+    assert by_name.reason == FileProblem.NESTED_PROGRAM
     assert "(setup.exe)" in str(by_name)
     by_content = refusal(archive({"docs/photo.jpg": EXE}), "a.zip")
-    assert by_content.reason == Refusal.NESTED_PROGRAM
+    assert by_content.reason == FileProblem.NESTED_PROGRAM
 
 
 def test_inspect_file_refuses_a_password_protected_archive():
     data = bytearray(archive({"a.txt": b"hello"}, zipfile.ZIP_STORED))
     central = data.find(b"PK\x01\x02")
     struct.pack_into("<H", data, central + 8, 0x1)  # general purpose flag: encrypted
-    assert refusal(bytes(data), "a.zip").reason == Refusal.ENCRYPTED
+    assert refusal(bytes(data), "a.zip").reason == FileProblem.ENCRYPTED
 
 
 def test_inspect_file_accepts_a_zip_of_documents():
@@ -351,8 +351,8 @@ def test_inspect_file_accepts_thai_text_in_utf8_and_windows_874(encoding):
 
 
 def test_inspect_file_refuses_binary_content_named_txt():
-    assert refusal(b"\x01\x02\x03\xff\x00binary", "notes.txt").reason == Refusal.CONTENT
-    assert refusal("สวัสดี".encode("utf-16"), "notes.txt").reason == Refusal.CONTENT
+    assert refusal(b"\x01\x02\x03\xff\x00binary", "notes.txt").reason == FileProblem.CONTENT
+    assert refusal("สวัสดี".encode("utf-16"), "notes.txt").reason == FileProblem.CONTENT
 
 
 def test_store_file_keeps_content_under_its_hash_once(tmp_path: Path):

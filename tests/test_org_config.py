@@ -7,7 +7,7 @@ import os
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from models.org_config import OrgConfigError, parse_org_config
+from core.org_config import OrgConfigError, parse_org_config
 from tests.console import ORG_EXAMPLE, copy_database, operator
 
 EXAMPLE = ORG_EXAMPLE.read_text(encoding="utf-8")

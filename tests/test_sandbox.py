@@ -7,9 +7,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_app
 from bot.settings import Settings
+from core.org_config import load_org_config
 from models.enrol import create_invite
 from models.enums import Role
-from models.org_config import load_org_config
 from tests.harness import ROOT
 
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from models import workflow
+import procedure
 from models.enums import Role, Status
 from models.people import Person
 from models.request import Request
@@ -29,9 +29,9 @@ async def test_channels_owner_extends_on_line_and_the_approver_approves_on_teleg
     req = await draft(rt, person, title="Job posting", end_in_days=None)
     await Request.filter(id=req.id).update(end_date=date(2027, 1, 5))
     when = at("2026-11-25T10:00")
-    await workflow.submit(rt, req.id, person.id, now=when)
-    await workflow.transition(rt, req.id, "approve", approver.person_id, now=when)
-    await workflow.transition(
+    await procedure.submit(rt, req.id, person.id, now=when)
+    await procedure.transition(rt, req.id, "approve", approver.person_id, now=when)
+    await procedure.transition(
         rt, req.id, "publish", webmaster.person_id, now=when, url="https://x.go.th/1"
     )
     await world.settle()

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import workflow
+import procedure
 from models.enums import TaskKind, TaskStatus
 from models.request import Request, Task
 from scheduler.escalation import escalate_approvals, escalate_tasks, reminder_round
@@ -21,7 +21,7 @@ SUBMITTED = "2027-01-04T09:00"  # a Monday
 
 async def submitted(rt, people, *, urgent=False, title="Road closure"):
     req = await draft(rt, people["owner"], title=title, urgent=urgent, end_in_days=60)
-    await workflow.submit(rt, req.id, people["owner"].id, now=at(SUBMITTED))
+    await procedure.submit(rt, req.id, people["owner"].id, now=at(SUBMITTED))
     return await Request.get(id=req.id)
 
 
@@ -69,7 +69,7 @@ async def test_escalation_unclaimed_task_goes_to_every_webmaster(rt):
     urgent = await submitted(rt, people, urgent=True, title="Water cut")
     approved = at("2027-01-04T10:00")
     for req in (normal, urgent):
-        await workflow.transition(rt, req.id, "approve", people["approver"].id, now=approved)
+        await procedure.transition(rt, req.id, "approve", people["approver"].id, now=approved)
     assert await escalate_tasks(rt, at("2027-01-04T10:29")) == 0
     assert await escalate_tasks(rt, at("2027-01-04T10:30")) == 2  # urgent: 30 minutes
     assert await escalate_tasks(rt, at("2027-01-04T14:00")) == 2  # normal: 4 hours (+ urgent again)
@@ -90,7 +90,7 @@ async def test_escalation_unclaimed_task_goes_to_every_webmaster(rt):
 async def test_escalation_claimed_task_reminds_only_the_claimer(rt):
     people = await cast(rt)
     req = await submitted(rt, people, title="Tender notice")
-    await workflow.transition(
+    await procedure.transition(
         rt, req.id, "approve", people["approver"].id, now=at("2027-01-04T10:00")
     )
     await Task.filter(request_id=req.id, kind=TaskKind.PUBLISH).update(

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from models import workflow
+import procedure
 from models.audit import AuditEvent, chain_head, verify_chain
 from models.enums import Channel, OutboxStatus, TaskKind, TaskStatus
 from models.messaging import InboxEvent, OutboxMessage
@@ -36,10 +36,10 @@ async def busy_monday(rt):
     people = await cast(rt)
     ending = await published(rt, people, end=date(2027, 1, 5))
     road = await draft(rt, people["owner"], title="Road closure")
-    await workflow.submit(rt, road.id, people["owner"].id, now=at("2027-01-04T09:00"))
+    await procedure.submit(rt, road.id, people["owner"].id, now=at("2027-01-04T09:00"))
     tender = await draft(rt, people["owner"], title="Tender notice")
-    await workflow.submit(rt, tender.id, people["owner"].id, now=at("2027-01-04T09:30"))
-    await workflow.transition(
+    await procedure.submit(rt, tender.id, people["owner"].id, now=at("2027-01-04T09:30"))
+    await procedure.transition(
         rt, tender.id, "approve", people["approver"].id, now=at("2027-01-04T10:00")
     )
     refs = {r.title: r.ref for r in await Request.filter(id__in=[ending.id, road.id, tender.id])}

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from locales import using_locale
-from models.thaidate import (
+from core.thaidate import (
     EN_MONTHS_FULL,
     EN_MONTHS_SHORT,
     THAI_MONTHS_FULL,
@@ -22,6 +21,7 @@ from models.thaidate import (
     parse_date,
     parse_period,
 )
+from locales import using_locale
 
 TODAY = date(2026, 11, 20)
 LOY_KRATHONG = date(2026, 11, 25)

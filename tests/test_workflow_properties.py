@@ -26,18 +26,19 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+import procedure
+from core.org_config import OrgConfig
+from core.runtime import Runtime
+from core.thaidate import be_year
 from models import workflow
 from models.audit import AuditEvent, verify_chain
 from models.db import close_db, open_db
 from models.directory import ensure_organization
 from models.enums import Channel, Role, Status
 from models.messaging import ButtonToken, OutboxMessage
-from models.notices import RECIPIENTS
-from models.org_config import OrgConfig
 from models.people import Delegation, Person, RoleAssignment
 from models.request import Decision, Request, Task
-from models.runtime import Runtime
-from models.thaidate import be_year
+from notices.change import RECIPIENTS
 from tests.factories import draft, person
 
 ACTIONS = sorted(workflow.ACTIONS)
@@ -220,7 +221,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         last_outbox = await OutboxMessage.all().order_by("-id").first()
         last_outbox_id = last_outbox.id if last_outbox else 0
         try:
-            change = await workflow.transition(
+            change = await procedure.transition(
                 self.rt,
                 rid,
                 action,

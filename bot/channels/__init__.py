@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from models.events import FileRef, Incoming
+from core.events import FileRef, Incoming
 from models.messaging import OutboxMessage
 
 

@@ -33,8 +33,8 @@ from linebot.v3.webhooks import (
 
 from bot.channels import AttachmentSource, Delivery, FileFetch, RawEvent, WebhookRejected
 from bot.settings import Settings
+from core.events import Card, FileRef, Incoming, Outgoing
 from locales import _
-from models.events import Card, FileRef, Incoming, Outgoing
 from models.messaging import OutboxMessage
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from telegram.request import HTTPXRequest
 
 from bot.channels import AttachmentSource, Delivery, FileFetch, RawEvent, WebhookRejected
 from bot.settings import Settings
+from core.events import FileRef, Incoming, Outgoing
 from locales import _
-from models.events import FileRef, Incoming, Outgoing
 from models.messaging import OutboxMessage
 
 log = logging.getLogger(__name__)

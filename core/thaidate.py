@@ -6,6 +6,7 @@ import calendar
 import re
 from datetime import date, datetime, timedelta
 
+from core.errors import Refusal
 from locales import _
 
 BE_OFFSET = 543
@@ -54,12 +55,8 @@ EN_MONTHS_SHORT = (
 )
 
 
-class DateInputError(ValueError):
+class DateInputError(Refusal, ValueError):
     """A date or period a person typed that is not one; `message` is ready to show them."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def be_year(day: date) -> int:

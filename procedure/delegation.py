@@ -7,19 +7,19 @@ from datetime import date, datetime
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from core.errors import Refusal
+from core.events import Outgoing
+from core.runtime import Runtime
+from core.thaidate import DateInputError, format_date, parse_date
 from locales import _, using_locale
 from models.audit import append_event
 from models.directory import people_with_role
 from models.enums import Role
-from models.events import Outgoing
-from models.notices import locale_of
-from models.outbox import enqueue_push
 from models.people import Delegation, Person
-from models.runtime import Runtime
-from models.thaidate import DateInputError, format_date, parse_date
+from notices.outbox import enqueue_push, locale_of
 
 
-class DelegationError(LookupError):
+class DelegationError(Refusal):
     """A delegation that cannot be made; the message says why."""
 
 

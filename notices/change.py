@@ -6,17 +6,18 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from locales import _, pick_locale, using_locale
-from models.cards import enqueue_group, webmaster_group
+from core.events import Outgoing
+from core.runtime import Runtime
+from locales import _, using_locale
 from models.directory import deciders, people_with_role, push_address
 from models.enums import OutboxStatus, Role, Status
-from models.events import Card, Outgoing
 from models.messaging import OutboxMessage
-from models.outbox import button, enqueue_push
-from models.people import GroupChat, Identity, Person
-from models.request import Attachment, Category, Decision, Request
-from models.runtime import Runtime
-from models.thaidate import format_date
+from models.people import GroupChat, Person
+from models.request import Decision, Request
+from notices.buttons import approve_reject, button
+from notices.cards import attachment_ids, request_card
+from notices.copies import webmaster_group
+from notices.outbox import enqueue_group, enqueue_push, locale_of
 
 if TYPE_CHECKING:
     from models.workflow import Change
@@ -41,11 +42,6 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "takedown": ("owner", "webmasters"),
     "remove": ("owner",),
 }
-
-
-async def locale_of(person: Person, default: str) -> str:
-    identity = await Identity.filter(person_id=person.id).order_by("id").first()
-    return pick_locale(person.locale, identity.language_code if identity else None, default)
 
 
 async def recipients(rt: Runtime, change: Change, now: datetime) -> list[tuple[str, Person]]:
@@ -81,58 +77,6 @@ async def recipients(rt: Runtime, change: Change, now: datetime) -> list[tuple[s
     return found
 
 
-async def request_card(req: Request, locale: str) -> Card:
-    """The summary of a request as a card, in the current locale."""
-    category = await Category.get_or_none(id=req.category_id) if req.category_id else None
-    owner = await Person.get(id=req.owner_id)
-    files = await Attachment.filter(request_id=req.id).order_by("position", "id")
-    fields: list[tuple[str, str]] = [
-        (_("Category"), category.name(locale) if category else "-"),
-        (_("Owner"), f"{owner.name} ({req.owner_unit or owner.unit or '-'})"),
-        (_("Source"), req.source or "-"),
-    ]
-    if req.summary:
-        fields.append((_("Summary"), req.summary))
-    if req.data_from or req.data_until:
-        fields.append(
-            (
-                _("Data covers"),
-                f"{format_date(req.data_from, locale)} – {format_date(req.data_until, locale)}",
-            )
-        )
-    fields.append((_("Publish"), format_date(req.publish_date, locale)))
-    fields.append(
-        (_("Until"), format_date(req.end_date, locale) if req.end_date else _("no end date"))
-    )
-    if req.external_link:
-        fields.append((_("Link"), req.external_link))
-    for f in files:
-        fields.append((_("File"), f"{f.original_name} ({_human_size(f.size)})"))
-    if req.urgent:
-        fields.append((_("Urgent"), req.urgent_reason or _("yes")))
-    if req.remarks:
-        fields.append((_("Remarks"), req.remarks))
-    ref = req.ref or _("Draft")
-    title = f"{ref} · {req.title}"
-    return Card(title=title, fields=tuple(fields), urgent=req.urgent)
-
-
-def _human_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / 1024 / 1024:.1f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} B"
-
-
-async def _attachment_ids(req: Request) -> tuple[int, ...]:
-    return tuple(
-        await Attachment.filter(request_id=req.id)
-        .order_by("position", "id")
-        .values_list("id", flat=True)
-    )
-
-
 Render = Callable[[Runtime, "Change", str, Person, str, datetime], Awaitable[Outgoing | None]]
 
 
@@ -159,14 +103,11 @@ async def _decision_card(
         text = _("New request {ref} waits for your approval: {title}").format(
             ref=req.ref, title=req.title
         )
-        buttons = (
-            await button(_("Approve"), "approve", request_id=req.id, style="primary"),
-            await button(_("Reject"), "reject", request_id=req.id, style="danger"),
-        )
+        buttons = await approve_reject(req.id)
     if req.urgent:
         text = _("URGENT") + " · " + text
     return Outgoing(
-        text=text, card=card, buttons=buttons, files=await _attachment_ids(req), quick=False
+        text=text, card=card, buttons=buttons, files=await attachment_ids(req), quick=False
     )
 
 
@@ -190,7 +131,7 @@ async def _task_card(
         ),
     )
     return Outgoing(
-        text=text, card=card, buttons=buttons, files=await _attachment_ids(req), quick=False
+        text=text, card=card, buttons=buttons, files=await attachment_ids(req), quick=False
     )
 
 

@@ -7,7 +7,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.cli import _EXTENSIONS
 from bot.settings import Settings
 
 
@@ -55,6 +54,3 @@ def register(sub: Any) -> None:
     once.add_argument("--json", action="store_true")
     once.set_defaults(func=cmd_run_once)
 
-
-if register not in _EXTENSIONS:
-    _EXTENSIONS.append(register)

@@ -6,17 +6,18 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from core.events import Outgoing
+from core.runtime import Runtime
 from locales import _, using_locale
 from models.audit import append_event
 from models.directory import deciders, may_decide, roles_of
 from models.enums import Role, Status
-from models.events import Outgoing
-from models.notices import locale_of, request_card
-from models.outbox import button, enqueue_push
 from models.people import Person
 from models.request import Decision, Request
-from models.runtime import Runtime
 from models.workflow import IllegalTransition, WorkflowError, status_label
+from notices.buttons import button
+from notices.cards import request_card
+from notices.outbox import enqueue_push, locale_of
 
 
 async def decider_for(

@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from core.events import Outgoing
 from locales import using_locale
 from models.enums import Channel, OutboxStatus
-from models.events import Outgoing
 from models.messaging import OutboxMessage
 from models.people import GroupChat, Person
+from notices.outbox import locale_of
 
 WEBMASTERS = "webmasters"
 LIVE = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)
@@ -26,21 +27,6 @@ async def webmaster_group(org_id: int) -> GroupChat | None:
         await GroupChat.filter(org_id=org_id, purpose=WEBMASTERS, active=True)
         .order_by("-id")
         .first()
-    )
-
-
-async def enqueue_group(
-    group: GroupChat, message: Outgoing, *, request_id: int | None, kind: str
-) -> OutboxMessage:
-    """One message to a group chat (on LINE a group push counts once per member)."""
-    return await OutboxMessage.create(
-        person_id=None,
-        request_id=request_id,
-        kind=kind,
-        channel=group.channel,
-        chat_id=group.chat_id,
-        payload=message.to_dict(),
-        retry_key=str(uuid.uuid4()),
     )
 
 
@@ -68,8 +54,6 @@ async def retire_buttons(
     default_locale: str = "th",
 ) -> int:
     """Take the buttons off every Telegram copy; copies in other chats also get the note."""
-    from models.notices import locale_of
-
     copies = await card_copies(request_id, verbs)
     for row in copies:
         await OutboxMessage.create(

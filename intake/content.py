@@ -14,8 +14,9 @@ from enum import StrEnum
 from functools import cache
 from pathlib import PurePosixPath
 
+from core.errors import Refusal
+from intake.names import extension_of, sanitize_name
 from locales import N_, _
-from models.file_names import extension_of, sanitize_name
 
 MIB = 1024 * 1024
 MAX_ENTRIES = 10_000  # zip-bomb guard: real Office files and archives have far fewer parts
@@ -104,7 +105,7 @@ PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 PDF_STREAM = re.compile(rb"stream\r?\n")
 
 
-class Refusal(StrEnum):
+class FileProblem(StrEnum):
     """Why a file was refused, for logs and tests (the sender reads the message)."""
 
     EMPTY = "empty"
@@ -136,18 +137,18 @@ PDF_EMBEDDED = N_(
     "PDF files with other files attached inside are not accepted. Please send each file on its own."
 )
 PDF_FORBIDDEN = {
-    b"JS": (Refusal.PDF_SCRIPT, PDF_SCRIPT),
-    b"JavaScript": (Refusal.PDF_SCRIPT, PDF_SCRIPT),
-    b"Launch": (Refusal.PDF_LAUNCH, PDF_LAUNCH),
-    b"EmbeddedFile": (Refusal.PDF_EMBEDDED, PDF_EMBEDDED),
-    b"EmbeddedFiles": (Refusal.PDF_EMBEDDED, PDF_EMBEDDED),
+    b"JS": (FileProblem.PDF_SCRIPT, PDF_SCRIPT),
+    b"JavaScript": (FileProblem.PDF_SCRIPT, PDF_SCRIPT),
+    b"Launch": (FileProblem.PDF_LAUNCH, PDF_LAUNCH),
+    b"EmbeddedFile": (FileProblem.PDF_EMBEDDED, PDF_EMBEDDED),
+    b"EmbeddedFiles": (FileProblem.PDF_EMBEDDED, PDF_EMBEDDED),
 }
 
 
-class FileRefused(Exception):
-    """A received file cannot be accepted; str() is the reason, politely, in the current locale."""
+class FileRefused(Refusal):
+    """A received file cannot be accepted; the message is the reason, in the current locale."""
 
-    def __init__(self, message: str, reason: Refusal) -> None:
+    def __init__(self, message: str, reason: FileProblem) -> None:
         super().__init__(message)
         self.reason = reason
 
@@ -162,7 +163,7 @@ def macros_refused() -> FileRefused:
         "Office files with macros are not accepted. "
         "Please save the document without macros (for example as .docx or .xlsx) and send it again."
     )
-    return FileRefused(message, Refusal.MACROS)
+    return FileRefused(message, FileProblem.MACROS)
 
 
 def verify_content(data: bytes, extension: str) -> str:
@@ -328,7 +329,7 @@ def _too_many_parts(count: int) -> FileRefused:
         "The file has too many parts inside ({count}) to be checked safely; "
         "at most {limit} are accepted."
     )
-    return FileRefused(message.format(count=count, limit=MAX_ENTRIES), Refusal.TOO_MANY_PARTS)
+    return FileRefused(message.format(count=count, limit=MAX_ENTRIES), FileProblem.TOO_MANY_PARTS)
 
 
 def _refuse_bomb(infos: list[zipfile.ZipInfo], packed: int) -> None:
@@ -342,19 +343,19 @@ def _refuse_bomb(infos: list[zipfile.ZipInfo], packed: int) -> None:
             "that can be checked safely. Please send a smaller file."
         )
         size, limit = math.ceil(unpacked / MIB), MAX_UNPACKED // MIB
-        raise FileRefused(message.format(size=size, limit=limit), Refusal.UNPACKS_TOO_LARGE)
+        raise FileRefused(message.format(size=size, limit=limit), FileProblem.UNPACKS_TOO_LARGE)
     if unpacked > RATIO_FROM and unpacked > MAX_RATIO * packed:
         message = _(
             "The file would unpack to more than {ratio} times its own size, "
             "as harmful archives do. Please send the documents themselves."
         )
-        raise FileRefused(message.format(ratio=MAX_RATIO), Refusal.COMPRESSION_RATIO)
+        raise FileRefused(message.format(ratio=MAX_RATIO), FileProblem.COMPRESSION_RATIO)
     if any(info.flag_bits & 0x1 for info in infos):  # APPNOTE 4.4.4: bit 0, encrypted
         message = _(
             "The file is protected with a password, so it cannot be checked. "
             "Please send it without a password."
         )
-        raise FileRefused(message, Refusal.ENCRYPTED)
+        raise FileRefused(message, FileProblem.ENCRYPTED)
 
 
 def _peek(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
@@ -399,7 +400,7 @@ def _refuse_archive_content(archive: zipfile.ZipFile, mime: str) -> None:
                 "Please remove it and send the file again."
             )
             shown = sanitize_name(info.filename)
-            raise FileRefused(message.format(name=shown), Refusal.NESTED_PROGRAM)
+            raise FileRefused(message.format(name=shown), FileProblem.NESTED_PROGRAM)
 
 
 def _has_macros(archive: zipfile.ZipFile, mime: str) -> bool:

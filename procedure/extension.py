@@ -13,19 +13,20 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from core.events import Outgoing
+from core.runtime import Runtime
+from core.thaidate import format_date
 from locales import _, current_locale, using_locale
 from models.audit import append_event
 from models.directory import deciders
 from models.enums import Status
-from models.events import Outgoing
 from models.messaging import ButtonToken
-from models.notices import locale_of, request_card
-from models.outbox import button, enqueue_push, new_token
 from models.people import Person
 from models.request import Reminder, Request
-from models.runtime import Runtime
-from models.thaidate import format_date
 from models.workflow import AlreadyDecided, WorkflowError
+from notices.buttons import button, new_token
+from notices.cards import request_card
+from notices.outbox import enqueue_push, locale_of
 
 APPROVE = "extension_approve"
 REJECT = "extension_reject"

@@ -9,25 +9,25 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from locales import _
-from models.file_content import (
+from core.org_config import Files
+from intake.content import (
     MACRO_EXTENSIONS,
     MIB,
     PROGRAM_EXTENSIONS,
     SHA256_HEX,
+    FileProblem,
     FileRefused,
     NotGenuine,
-    Refusal,
     macros_refused,
     verify_content,
 )
-from models.file_names import extension_of, sanitize_name
-from models.org_config import Files
+from intake.names import extension_of, sanitize_name
+from locales import _
 
 __all__ = [
     "FileCheck",
+    "FileProblem",
     "FileRefused",
-    "Refusal",
     "extension_of",
     "file_path",
     "inspect_file",
@@ -62,7 +62,7 @@ def inspect_file(data: bytes, name: str, files: Files) -> FileCheck:
             "Accepted: {allowed}."
         )
         raise FileRefused(
-            message.format(ext=extension, allowed=_accepted(files)), Refusal.CONTENT
+            message.format(ext=extension, allowed=_accepted(files)), FileProblem.CONTENT
         ) from None
     sha = hashlib.sha256(data).hexdigest()
     return FileCheck(display, extension, mime, len(data), sha)
@@ -102,7 +102,7 @@ def _accepted(files: Files) -> str:
 def _refuse_size(data: bytes, files: Files) -> None:
     """Refuse an empty file or one over the organization's size limit."""
     if not data:
-        raise FileRefused(_("The file is empty. Please send it again."), Refusal.EMPTY)
+        raise FileRefused(_("The file is empty. Please send it again."), FileProblem.EMPTY)
     refuse_declared_size(len(data), files)
 
 
@@ -115,7 +115,7 @@ def refuse_declared_size(size: int, files: Files) -> None:
         )
         megabytes = math.ceil(size * 10 / MIB) / 10
         raise FileRefused(
-            message.format(size=f"{megabytes:g}", limit=f"{files.max_size_mb:g}"), Refusal.TOO_LARGE
+            message.format(size=f"{megabytes:g}", limit=f"{files.max_size_mb:g}"), FileProblem.TOO_LARGE
         )
 
 
@@ -126,14 +126,14 @@ def _refuse_extension(extension: str, files: Files) -> None:
         message = _(
             "The file name has no type such as .pdf, so it cannot be checked. Accepted: {allowed}."
         )
-        raise FileRefused(message.format(allowed=allowed), Refusal.NO_EXTENSION)
+        raise FileRefused(message.format(allowed=allowed), FileProblem.NO_EXTENSION)
     if extension in MACRO_EXTENSIONS:
         raise macros_refused()
     if extension in PROGRAM_EXTENSIONS:
         message = _(
             "Programs and scripts (.{ext}) cannot be published on the website. Accepted: {allowed}."
         )
-        raise FileRefused(message.format(ext=extension, allowed=allowed), Refusal.PROGRAM)
+        raise FileRefused(message.format(ext=extension, allowed=allowed), FileProblem.PROGRAM)
     if extension not in files.allowed_extensions:
         message = _("Files of type .{ext} are not accepted. Accepted: {allowed}.")
-        raise FileRefused(message.format(ext=extension, allowed=allowed), Refusal.EXTENSION)
+        raise FileRefused(message.format(ext=extension, allowed=allowed), FileProblem.EXTENSION)

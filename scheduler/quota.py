@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from bot.channels.line import LineChannel
+from core.events import Outgoing
+from core.runtime import Runtime
 from locales import _, using_locale
 from models.directory import people_with_role
 from models.enums import Role
-from models.events import Outgoing
-from models.notices import locale_of
-from models.outbox import enqueue_push
-from models.runtime import Runtime
+from notices.outbox import enqueue_push, locale_of
 from scheduler.base import claim
 
 QUOTA_WARN_SHARE = 0.8  # warn the admins when 80% of the month's pushes are used
 JOB_ID = "line-quota"
 
+# LINE's quota as (plan, monthly limit or None, used this month); the LINE channel reads it.
+QuotaReader = Callable[[], Awaitable[tuple[str, int | None, int]]]
 
-async def warn_low_quota(rt: Runtime, line: LineChannel, now: datetime) -> int:
+
+async def warn_low_quota(rt: Runtime, read_quota: QuotaReader, now: datetime) -> int:
     """Tell every admin once a month when pushes run low; returns how many were told."""
-    _kind, limit, used = await line.quota()
+    _kind, limit, used = await read_quota()
     if limit is None or used < QUOTA_WARN_SHARE * limit:
         return 0
     month = now.astimezone(rt.tz).strftime("%Y-%m")

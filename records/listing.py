@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.runtime import Runtime
 from models.audit import AuditEvent
 from models.enums import Status
 from models.people import Identity, Person, RoleAssignment
 from models.request import Attachment, Category, Decision, Request, Task
-from models.runtime import Runtime
 
 
 def _iso(value: Any) -> Any:

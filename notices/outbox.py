@@ -1,0 +1,117 @@
+"""Writing messages to the outbox, each in its recipient's language.
+
+The outbox is the only way out: a row written in the transaction of the change that caused
+it, delivered later by the worker (bot/delivery.py) at least once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from core.events import Outgoing
+from locales import pick_locale, using_locale
+from models.directory import push_address
+from models.enums import Channel
+from models.messaging import OutboxMessage
+from models.people import GroupChat, Identity, Person
+
+LINE_REPLY_WINDOW = timedelta(seconds=50)  # LINE: reply tokens are good for about one minute
+
+# What a notice says, built in the recipient's locale (which it is given).
+Build = Callable[[str], Outgoing | Awaitable[Outgoing | None] | None]
+
+
+async def locale_of(person: Person, default: str) -> str:
+    """The language a person reads: their choice, else their platform's, else the org's."""
+    identity = await Identity.filter(person_id=person.id).order_by("id").first()
+    return pick_locale(person.locale, identity.language_code if identity else None, default)
+
+
+async def notify(
+    person: Person,
+    build: Build,
+    *,
+    default_locale: str,
+    request_id: int | None = None,
+    kind: str = "notice",
+    not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """One notice to a person, built in their language; None when they have no chat or nothing to say."""
+    if await push_address(person) is None:
+        return None
+    locale = await locale_of(person, default_locale)
+    with using_locale(locale):
+        message = build(locale)
+        if inspect.isawaitable(message):
+            message = await message
+    if message is None:
+        return None
+    return await enqueue_push(
+        person, message, request_id=request_id, kind=kind, not_before=not_before
+    )
+
+
+async def enqueue_reply(
+    channel: str,
+    chat_id: str,
+    message: Outgoing,
+    *,
+    reply_token: str | None = None,
+    person_id: int | None = None,
+    request_id: int | None = None,
+    kind: str = "reply",
+) -> OutboxMessage:
+    """An answer in the conversation, on the reply token while it lasts."""
+    return await OutboxMessage.create(
+        person_id=person_id,
+        request_id=request_id,
+        kind=kind,
+        channel=Channel(channel),
+        chat_id=chat_id,
+        payload=message.to_dict(),
+        reply_token=reply_token,
+        reply_until=datetime.now(UTC) + LINE_REPLY_WINDOW if reply_token else None,
+        retry_key=str(uuid.uuid4()),
+    )
+
+
+async def enqueue_push(
+    person: Person,
+    message: Outgoing,
+    *,
+    request_id: int | None = None,
+    kind: str = "notice",
+    not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """A notification to a person on their push address; None when they have no chat yet."""
+    address = await push_address(person)
+    if address is None:
+        return None
+    return await OutboxMessage.create(
+        person_id=person.id,
+        request_id=request_id,
+        kind=kind,
+        channel=address.channel,
+        chat_id=address.chat_id,
+        payload=message.to_dict(),
+        not_before=not_before,
+        retry_key=str(uuid.uuid4()),
+    )
+
+
+async def enqueue_group(
+    group: GroupChat, message: Outgoing, *, request_id: int | None, kind: str
+) -> OutboxMessage:
+    """One message to a group chat (on LINE a group push counts once per member)."""
+    return await OutboxMessage.create(
+        person_id=None,
+        request_id=request_id,
+        kind=kind,
+        channel=group.channel,
+        chat_id=group.chat_id,
+        payload=message.to_dict(),
+        retry_key=str(uuid.uuid4()),
+    )

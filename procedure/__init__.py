@@ -1,0 +1,46 @@
+"""The announcement's procedure as operations: each change of state with the notices it causes.
+
+Everything a person or a sweep changes goes through here, so that the rows, the audit event
+and the messages to everyone concerned commit in one transaction or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tortoise.transactions import in_transaction
+
+from core.runtime import Runtime
+from models.workflow import Change, Details, change_request
+from notices.change import notify_change
+
+
+async def transition(
+    rt: Runtime,
+    request_id: int,
+    action: str,
+    actor_id: int | None,
+    *,
+    now: datetime | None = None,
+    **details,
+) -> Change:
+    """Move a request by one action and tell everyone concerned, or raise a WorkflowError.
+
+    `details` are the fields of models.workflow.Details: how, acting_for_id, reason_code,
+    reason, url, verbal_by, verbal_at.
+    """
+    now = now or datetime.now(UTC)
+    async with in_transaction():
+        change = await change_request(
+            rt, request_id, action, actor_id, now=now, details=Details(**details)
+        )
+        change.outbox = await notify_change(rt, change, now)
+        return change
+
+
+async def submit(
+    rt: Runtime, request_id: int, actor_id: int, *, now: datetime | None = None
+) -> Change:
+    """Send a draft on: to the checker when the org turns the check step on, else the approver."""
+    action = "submit_for_check" if rt.org.workflow.check_step else "submit"
+    return await transition(rt, request_id, action, actor_id, now=now)
