@@ -23,7 +23,7 @@ catalogs: $(STAMP)
 # (tests/test_catalogs.py fails while any id lacks a translation).
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ -k N_ -k ngettext:1,2 \
-		--project webpub --version $(VERSION) --sort-by-file -o locales/webpub.pot .
+		--project webpub --version $(VERSION) --add-location=file --sort-output -o locales/webpub.pot .
 	$(BIN)/pybabel update -i locales/webpub.pot -d locales -D webpub --no-fuzzy-matching
 	$(BIN)/python -c 'import io, pathlib; from babel.messages import pofile; \
 		path = pathlib.Path("locales/en/LC_MESSAGES/webpub.po"); \

@@ -64,4 +64,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--end", action="store_true", help="end every current and coming one")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(func=cmd_delegate)
-

@@ -93,4 +93,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     menu = line.add_parser("richmenu", help="create the rich menu (new request, my requests, help)")
     menu.add_argument("--image-out", help="also write the menu image (PNG) to this file")
     menu.set_defaults(func=cmd_line_richmenu)
-

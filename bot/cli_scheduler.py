@@ -53,4 +53,3 @@ def register(sub: Any) -> None:
     )
     once.add_argument("--json", action="store_true")
     once.set_defaults(func=cmd_run_once)
-
