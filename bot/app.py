@@ -17,11 +17,12 @@ from bot.boot import build_runtime
 from bot.channels import Channel
 from bot.delivery import OutboxWorker
 from bot.inbox import InboxProcessor
-from bot.keys import CHANNELS, INBOX, METRICS, ORG, OUTBOX, RUNTIME, SETTINGS
+from bot.keys import CHANNELS, INBOX, METRICS, ORG, OUTBOX, ROUTER, RUNTIME, SETTINGS
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.webhooks import line_webhook, telegram_webhook
 from core.org_config import OrgConfig
+from handlers.router import build_router
 from models.db import close_db, open_db
 from models.enums import OutboxStatus
 from models.messaging import OutboxMessage
@@ -68,6 +69,7 @@ def create_app(
     app[ORG] = org
     app[METRICS] = Metrics()
     app[CHANNELS] = build_channels(settings)
+    app[ROUTER] = build_router()
     app.router.add_post("/webhooks/line", line_webhook)
     app.router.add_post("/webhooks/telegram", telegram_webhook)
     app.router.add_get("/healthz", healthz)
@@ -93,7 +95,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         await channel.start()
     outbox = OutboxWorker(app[CHANNELS], StoredAttachments(rt), app[METRICS])
     app[OUTBOX] = outbox
-    app[INBOX] = InboxProcessor(rt, app[CHANNELS], outbox.wakeup)
+    app[INBOX] = InboxProcessor(rt, app[ROUTER], app[CHANNELS], outbox.wakeup)
     yield
     for channel in app[CHANNELS].values():
         await channel.close()

@@ -1,4 +1,4 @@
-"""Decisions beside the transitions: verbal confirmation, hand-over, comments, who may decide."""
+"""Decisions beside the transitions: hand-over to someone else, comments, who may hand over."""
 
 from __future__ import annotations
 
@@ -14,61 +14,10 @@ from models.directory import deciders, may_decide, roles_of
 from models.enums import Role, Status
 from models.people import Person
 from models.request import Decision, Request
-from models.workflow import IllegalTransition, WorkflowError, status_label
+from models.workflow import IllegalTransition, status_label
 from notices.buttons import button
 from notices.cards import request_card
 from notices.outbox import enqueue_push, locale_of
-
-
-async def decider_for(
-    rt: Runtime, person_id: int, req: Request, now: datetime
-) -> tuple[bool, int | None]:
-    """Whether a person may decide this request, and for whom they act when not the approver."""
-    allowed, acting_for = await may_decide(rt.org_id, person_id, rt.today(now))
-    if allowed:
-        return True, acting_for
-    if req.assignee_id == person_id:
-        day_deciders = await deciders(rt.org_id, rt.today(now))
-        return True, next((p.id for p in day_deciders if p.id != person_id), None)
-    return False, None
-
-
-async def confirm_verbal(
-    rt: Runtime, req: Request, actor_id: int, acting_for_id: int | None, now: datetime
-) -> Decision:
-    """The approver confirms a verbal approval afterwards; only once, only while it stands."""
-    async with in_transaction():
-        changed = await Request.filter(
-            id=req.id,
-            verbal=True,
-            verbal_confirmed__isnull=True,
-            status__in=[Status.APPROVED, Status.PUBLISHED],
-        ).update(verbal_confirmed=True)
-        if not changed:
-            raise await _verbal_refusal(req.id)
-        decision = await Decision.create(
-            request_id=req.id, person_id=actor_id, action="confirm", acting_for_id=acting_for_id
-        )
-        await append_event(
-            rt.org_id,
-            "request.confirm",
-            actor_id=actor_id,
-            request_id=req.id,
-            at=now,
-            data={"ref": req.ref, "acting_for": acting_for_id},
-        )
-    return decision
-
-
-async def _verbal_refusal(request_id: int) -> WorkflowError:
-    req = await Request.get(id=request_id)
-    if req.verbal_confirmed:
-        return IllegalTransition(
-            _("The verbal approval of {ref} is already confirmed.").format(ref=req.ref)
-        )
-    if req.verbal and req.verbal_confirmed is False:
-        return IllegalTransition(_("The verbal approval of {ref} was revoked.").format(ref=req.ref))
-    return IllegalTransition(_("{ref} has no verbal approval to confirm.").format(ref=req.ref))
 
 
 async def add_comment(
@@ -158,5 +107,5 @@ async def may_hand_over(person_id: int, rt: Runtime, now: datetime) -> bool:
     """Admins and whoever may decide today may hand a decision over."""
     if Role.ADMIN in await roles_of(person_id):
         return True
-    allowed, _acting = await may_decide(rt.org_id, person_id, rt.today(now))
+    allowed, _acting = await may_decide(rt, person_id, now)
     return allowed

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.expressions import Q
+
 from core.runtime import Runtime
 from models.audit import AuditEvent
 from models.enums import Status
@@ -35,6 +37,16 @@ async def people_rows(rt: Runtime) -> list[dict[str, Any]]:
         }
         for p in people
     ]
+
+
+async def own_requests(person_id: int, limit: int) -> list[Request]:
+    """A person's requests, newest first, leaving out the drafts they discarded."""
+    return (
+        await Request.filter(owner_id=person_id)
+        .filter(Q(ref__isnull=False) | ~Q(status=Status.WITHDRAWN))
+        .order_by("-id")
+        .limit(limit)
+    )
 
 
 async def request_rows(rt: Runtime, status: str | None = None) -> list[dict[str, Any]]:

@@ -18,13 +18,13 @@ from apscheduler.triggers.cron import CronTrigger
 
 from core.events import Outgoing
 from core.runtime import Runtime
-from handlers.submit import close_idle_dialogs
 from locales import _
 from models.directory import people_with_role
 from models.enums import Role
 from models.request import Reminder
 from scheduler.base import Batches, Due, Recipient, send_batches, tag
 from scheduler.completeness import completeness_report
+from scheduler.dialogs import close_idle_dialogs
 from scheduler.digest import morning_digest
 from scheduler.escalation import escalate_approvals, escalate_tasks
 from scheduler.expiry import expire_items, warn_expiring
