@@ -26,7 +26,6 @@ from models import workflow
 from models.enums import Role, Status
 from models.messaging import ButtonToken, Dialog
 from models.request import Request
-from models.workflow import status_label
 from notices.copies import retire_buttons
 from procedure.decisions import add_comment, may_hand_over, reassign, tell_original_approvers
 from procedure.delegation import find_person
@@ -60,24 +59,16 @@ async def _deciding(ctx: Context, token: ButtonToken) -> tuple[Request, int | No
 
 
 async def _decided(ctx: Context, change: workflow.Change) -> None:
-    """Buttons off every Telegram copy; the approvers hear of a handed-over decision."""
-    req, person = change.request, ctx.person
-    assert person is not None
-
-    def note() -> str:
-        return _("{name} decided request {ref}: {outcome}").format(
-            name=person.name, ref=req.ref, outcome=status_label(change.after)
-        )
-
-    handed_over = bool(req.assignee_id) and change.action in ("approve", "reject")
+    """Every Telegram copy says who decided; the approvers hear of a handed-over decision."""
+    req, person, decision = change.request, ctx.person, change.decision
+    assert person is not None and decision is not None
     await retire_buttons(
         req.id,
         CARD_VERBS[change.action],
-        note=None if handed_over else note,
-        tapped_chat=ctx.incoming.chat,
+        words=lambda: workflow.decision_words(decision, ctx.rt.tz),
         default_locale=ctx.rt.default_locale,
     )
-    if handed_over:
+    if req.assignee_id and change.action in ("approve", "reject"):
         await tell_original_approvers(ctx.rt, req, person, change.after, ctx.now)
 
 
@@ -221,8 +212,13 @@ async def pass_check(ctx: Context, token: ButtonToken) -> None:
 async def confirm(ctx: Context, token: ButtonToken) -> None:
     """The approver confirms the verbal approval recorded for them."""
     req, acting_for = await _deciding(ctx, token)
-    await confirm_verbal(ctx.rt, req, ctx.person.id, acting_for, ctx.now)
-    await retire_buttons(req.id, {"confirm", "revoke"}, default_locale=ctx.rt.default_locale)
+    decision = await confirm_verbal(ctx.rt, req, ctx.person.id, acting_for, ctx.now)
+    await retire_buttons(
+        req.id,
+        {"confirm", "revoke"},
+        words=lambda: workflow.decision_words(decision, ctx.rt.tz),
+        default_locale=ctx.rt.default_locale,
+    )
     ctx.notice = _("Confirmed")
     ctx.reply(_("Thank you: the verbal approval of {ref} is confirmed.").format(ref=req.ref))
 
@@ -233,7 +229,10 @@ async def revoke(ctx: Context, token: ButtonToken) -> None:
     req, acting_for = await _deciding(ctx, token)
     change = await revoke_verbal(ctx.rt, req, ctx.person.id, acting_for, ctx.now)
     await retire_buttons(
-        req.id, {"confirm", "revoke", "claim"}, default_locale=ctx.rt.default_locale
+        req.id,
+        {"confirm", "revoke", "claim"},
+        words=lambda: workflow.decision_words(change.decision, ctx.rt.tz),
+        default_locale=ctx.rt.default_locale,
     )
     ctx.notice = _("Revoked")
     if change.before == Status.PUBLISHED:
