@@ -21,12 +21,13 @@ from handlers.base import Context
 from handlers.common import personal_button, request_by_ref, start_dialog, token_request
 from handlers.guards import deciding_for, own_button, require_role, typed_text
 from handlers.routing import Router
-from locales import N_, _, using_locale
+from locales import _, using_locale
 from models import workflow
 from models.enums import Role, Status
 from models.messaging import ButtonToken, Dialog
 from models.request import Request
 from notices.copies import retire_buttons
+from notices.wording import REJECT_REASONS, reason_text
 from procedure.decisions import add_comment, may_hand_over, reassign, tell_original_approvers
 from procedure.delegation import find_person
 from procedure.verbal import confirm_verbal, revoke_verbal
@@ -41,13 +42,6 @@ CARD_VERBS = {
     "pass": {"pass", "send_back"},
     "send_back": {"pass", "send_back"},
 }
-# The announcement's reasons (2.2.3), and the one its 2.2 implies.
-REASONS = (
-    ("mission", N_("Not related to the agency's mission")),
-    ("file_format", N_("File format not allowed")),
-    ("not_current", N_("Not current, correct or complete")),
-)
-
 
 router = Router("decide")
 
@@ -107,7 +101,7 @@ async def ask_reason(ctx: Context, token: ButtonToken) -> None:
         await personal_button(
             ctx, _(label), "reason", req, data={"action": token.action, "code": code}
         )
-        for code, label in REASONS
+        for code, label in REJECT_REASONS
     ]
     buttons.append(
         await personal_button(
@@ -139,9 +133,8 @@ async def reason_chosen(ctx: Context, token: ButtonToken) -> None:
         await start_dialog(ctx, FLOW, ASK_REASON, req, action=action)
         ctx.reply(_("Please type the reason for {ref}; /cancel stops.").format(ref=req.ref))
         return
-    label = dict(REASONS).get(code, "")
-    with using_locale(ctx.rt.default_locale):
-        reason = _(label)
+    with using_locale(ctx.rt.default_locale):  # the record's text; each reader sees the code's
+        reason = reason_text(code, "")
     await _refuse_request(ctx, req, action, code, reason)
 
 
@@ -170,7 +163,7 @@ async def _refuse_request(ctx: Context, req: Request, action: str, code: str, re
     ctx.notice = _("Not approved")
     ctx.reply(
         _("{ref} is not approved ({reason}). The owner has been told.").format(
-            ref=req.ref, reason=reason
+            ref=req.ref, reason=reason_text(code, reason)
         )
     )
 

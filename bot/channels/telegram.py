@@ -158,6 +158,9 @@ class TelegramChannel:
             log.info("edit of %s/%s skipped: %s", chat_id, target, exc)
         return Delivery(ok=True)
 
+    async def profile_language(self, user: str) -> str | None:
+        return None  # every Telegram update carries the sender's language_code
+
     async def download(self, file: FileRef) -> FileFetch:
         if file.size is not None and file.size > DOWNLOAD_MAX:
             return FileFetch(None, _too_big())
