@@ -55,8 +55,9 @@ DECISIONS = frozenset(
 # Actions that only make sense with a request still waiting on a decider.
 DECIDING = frozenset({"approve", "reject", "pass", "send_back", "verbal_approve"})
 
-UNFINISHED = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+UNFINISHED = (TaskStatus.SCHEDULED, TaskStatus.OPEN, TaskStatus.CLAIMED)
 TASK_TRANSITIONS: dict[tuple[TaskStatus, str], TaskStatus] = {
+    (TaskStatus.SCHEDULED, "open"): TaskStatus.OPEN,
     (TaskStatus.OPEN, "claim"): TaskStatus.CLAIMED,
     **{(status, "done"): TaskStatus.DONE for status in UNFINISHED},
     **{(status, "return"): TaskStatus.RETURNED for status in UNFINISHED},
@@ -357,12 +358,25 @@ async def _task_effects(rt: Runtime, change: Change, now: datetime, details: Det
     if kind is None:
         return None
     if kind == TaskKind.TAKEDOWN:
-        due_at = now
-    else:
-        reminders = rt.org.reminders
-        hours = reminders.task_urgent_minutes / 60 if req.urgent else reminders.task_hours
-        due_at = now + timedelta(hours=hours)
-    return await Task.create(request_id=req.id, kind=kind, due_at=due_at)
+        return await Task.create(request_id=req.id, kind=kind, due_at=now)
+    reminders = rt.org.reminders
+    lead = timedelta(
+        hours=reminders.task_urgent_minutes / 60 if req.urgent else reminders.task_hours
+    )
+    if publishes_later(rt, req, now):
+        # The webmasters' task on the publish date, chased from then (scheduler: open-tasks).
+        return await Task.create(
+            request_id=req.id,
+            kind=kind,
+            status=TaskStatus.SCHEDULED,
+            due_at=rt.day_start(req.publish_date) + lead,
+        )
+    return await Task.create(request_id=req.id, kind=kind, due_at=now + lead)
+
+
+def publishes_later(rt: Runtime, req: Request, now: datetime) -> bool:
+    """Approved for a later publish date (an urgent request is published at once, whatever its date)."""
+    return not req.urgent and req.publish_date is not None and req.publish_date > rt.today(now)
 
 
 async def change_tasks(tasks: Any, action: str, **fields: Any) -> int:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from core.events import Outgoing
 from core.runtime import Runtime
+from core.thaidate import format_date
 from locales import _, using_locale
 from models.directory import deciders, people_with_role
-from models.enums import OutboxStatus, Role, Status
+from models.enums import OutboxStatus, Role, Status, TaskStatus
 from models.messaging import OutboxMessage
 from models.people import GroupChat, Person
 from models.request import Decision, Request
@@ -42,6 +43,7 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "expire": ("owner", "webmasters"),
     "takedown": ("owner", "webmasters"),
     "remove": ("owner",),
+    "open_task": ("webmasters",),  # a task scheduled for its publish date, on that date
 }
 
 
@@ -56,6 +58,8 @@ async def recipients(rt: Runtime, change: Change, now: datetime) -> list[tuple[s
             people = await deciders(rt.org_id, rt.today(now))
         elif audience == "checkers":
             people = await people_with_role(rt.org_id, Role.CHECKER)
+        elif audience == "webmasters" and _scheduled(change):
+            people = []  # told on the publish date (scheduler: open-tasks)
         elif audience == "webmasters" or (
             audience == "takedown" and change.after == Status.EXPIRED
         ):
@@ -142,7 +146,11 @@ async def _owner_notice(
     req, action = change.request, change.action
     decision = change.decision
     reason = reason_text(decision.reason_code, decision.reason) if decision else ""
-    if action == "approve":
+    if action == "approve" and _scheduled(change):
+        text = _(
+            "Your request {ref} was approved. It goes to the webmasters on {date}, its publish date."
+        ).format(ref=req.ref, date=format_date(req.publish_date, locale))
+    elif action == "approve":
         text = _("Your request {ref} was approved and is going to the webmasters.").format(
             ref=req.ref
         )
@@ -206,6 +214,10 @@ def _renderer(change: Change, audience: str) -> Render:
     return _decider_notice
 
 
+def _scheduled(change: Change) -> bool:
+    return change.task is not None and change.task.status == TaskStatus.SCHEDULED
+
+
 async def notify_change(rt: Runtime, change: Change, now: datetime) -> list[OutboxMessage]:
     """Write the outbox rows a change causes; call inside its transaction."""
     rows: list[OutboxMessage] = []
@@ -254,7 +266,9 @@ HELD_BACK = ("approve", "verbal_approve")
 
 
 def _tasks_audience(change: Change) -> bool:
-    """Whether a change sends the webmasters a task card."""
+    """Whether a change sends the webmasters a task card (a scheduled one waits for its day)."""
+    if _scheduled(change):
+        return False
     audiences = RECIPIENTS.get(change.action, ())
     return "webmasters" in audiences or ("takedown" in audiences and change.after == Status.EXPIRED)
 

@@ -27,12 +27,8 @@ from notices.outbox import enqueue_group, enqueue_push, locale_of
 
 
 def day_start(rt: Runtime, day: date) -> datetime:
-    """The moment a day's reminders fall due: the org's digest time, in the org's zone.
-
-    People are not woken at midnight: whatever is due "on a day" is sent from the start of
-    the working morning, and later (catching up) if the server was not running then.
-    """
-    return datetime.combine(day, rt.org.reminders.digest_time, tzinfo=rt.tz)
+    """The moment a day's reminders fall due (Runtime.day_start), later when catching up."""
+    return rt.day_start(day)
 
 
 def is_working_day(rt: Runtime, day: date) -> bool:

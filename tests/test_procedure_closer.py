@@ -3,10 +3,18 @@ that replace, verbal approvals chased. Played through the webhooks on both platf
 
 from __future__ import annotations
 
+from datetime import date
+
+import procedure
 from models.enrol import create_invite
-from models.enums import Role
+from models.enums import Role, TaskStatus
+from models.messaging import OutboxMessage
 from models.people import Identity, Person
+from models.request import Request, Task
+from scheduler import run_all
+from tests.factories import draft
 from tests.harness import Actor
+from tests.scheduler_kit import at
 from tests.test_decide_publish import office, pending
 
 
@@ -55,3 +63,54 @@ async def test_language_line_enrolment_reads_the_profile_language(world):
     assert ann.last_text.startswith("Welcome, Ann Smith!")
     identity = await Identity.get(channel="line", platform_user_id=user)
     assert identity.language_code == "en-US"
+
+
+# -- publication on its date ---------------------------------------------------------------
+
+
+async def test_publish_date_the_task_reaches_the_webmasters_on_that_date_and_not_before(world):
+    o = await office(world)
+    owner = await Person.get(id=o.owner.person_id)
+    req = await draft(world.rt, owner, publish_on=date(2027, 1, 4), end_in_days=60)
+    await procedure.submit(world.rt, req.id, owner.id)
+    await world.settle()
+    await o.palad.taps("อนุมัติ")
+    assert "4 ม.ค. 2570" in o.palad.last_text and "วันเผยแพร่" in o.palad.last_text
+    # The owner's notice (held back a few minutes, to merge with a quick publication) says when.
+    held = await OutboxMessage.get(request_id=req.id, kind="approve.owner")
+    assert "จะส่งให้ผู้ดูแลเว็บไซต์ในวันที่ 4 ม.ค. 2570" in held.payload["text"]
+    task = await Task.get(request_id=req.id)
+    assert task.status == TaskStatus.SCHEDULED
+    req = await Request.get(id=req.id)  # now with its reference
+    assert o.web_tg.new_texts() == [] and o.web_line.new_texts() == []  # nothing yet
+
+    # The digest before the date shows it as coming up; no chase, no task card yet.
+    await run_all(world.rt, at("2026-12-30T08:30"), raise_errors=True)
+    await world.settle()
+    digest = "\n".join(o.web_tg.new_texts())
+    assert "รอเผยแพร่ตามวันที่กำหนด" in digest and req.ref in digest
+    assert "รับงาน" not in o.web_tg.button_labels()
+    await run_all(world.rt, at("2027-01-04T08:29"), raise_errors=True)
+    assert (await Task.get(id=task.id)).status == TaskStatus.SCHEDULED
+
+    # On the publish date's morning the webmasters get the card, and it is chased from then.
+    done = await run_all(world.rt, at("2027-01-04T08:30"), raise_errors=True)
+    assert done["open-tasks"] == 1
+    await world.settle()
+    assert (await Task.get(id=task.id)).status == TaskStatus.OPEN
+    assert any(req.ref in t and "เผยแพร่" in t for t in o.web_tg.new_texts())
+    assert "รับงาน" in o.web_tg.button_labels() and "รับงาน" in o.web_line.button_labels()
+    assert (await run_all(world.rt, at("2027-01-04T09:00"), raise_errors=True))["escalate-tasks"] == 0
+    await o.web_line.taps("รับงาน")
+    assert (await Task.get(id=task.id)).status == TaskStatus.CLAIMED
+
+
+async def test_publish_date_an_urgent_request_goes_to_the_webmasters_at_once(world):
+    o = await office(world)
+    owner = await Person.get(id=o.owner.person_id)
+    req = await draft(world.rt, owner, publish_on=date(2027, 1, 4), urgent=True)
+    await procedure.submit(world.rt, req.id, owner.id)
+    await world.settle()
+    await o.palad.taps("อนุมัติ")
+    assert (await Task.get(request_id=req.id)).status == TaskStatus.OPEN
+    assert "รับงาน" in o.web_tg.button_labels()
