@@ -45,6 +45,9 @@ TRANSITIONS: dict[tuple[Status, str], Status] = {
     (Status.PUBLISHED, "takedown"): Status.EXPIRED,
     (Status.PUBLISHED, "revoke"): Status.EXPIRED,
     (Status.EXPIRED, "remove"): Status.REMOVED,
+    # A published revision took its predecessor's place on the website.
+    (Status.PUBLISHED, "replace"): Status.REMOVED,
+    (Status.EXPIRED, "replace"): Status.REMOVED,
 }
 
 ACTIONS = frozenset(action for _status, action in TRANSITIONS)
@@ -70,6 +73,7 @@ TASK_EFFECTS: dict[tuple[Status, str], tuple[TaskKind, str]] = {
     (Status.APPROVED, "return"): (TaskKind.PUBLISH, "return"),
     (Status.APPROVED, "revoke"): (TaskKind.PUBLISH, "cancel"),
     (Status.EXPIRED, "remove"): (TaskKind.TAKEDOWN, "done"),
+    (Status.EXPIRED, "replace"): (TaskKind.TAKEDOWN, "done"),
 }
 # The state a request enters that opens a task of a kind.
 TASK_OPENED_BY: dict[Status, TaskKind] = {
@@ -105,6 +109,7 @@ class Details:
     url: str = ""
     verbal_by: str = ""
     verbal_at: datetime | None = None
+    successor: str = ""  # the reference of the revision that replaces this request
 
 
 @dataclass
@@ -294,6 +299,7 @@ async def change_request(
                 "reason": details.reason,
                 "url": details.url,
                 "acting_for": details.acting_for_id,
+                **({"successor": details.successor} if details.successor else {}),
             },
         )
         return change
@@ -319,7 +325,7 @@ async def _fields_set_by(
             updates["review_due"] = add_months(rt.today(now), rt.org.reminders.review_months)
     elif action in ("expire", "takedown", "revoke") and before == Status.PUBLISHED:
         updates["expired_at"] = now
-    elif action == "remove":
+    elif action in ("remove", "replace"):
         updates["removed_at"] = now
     if action == "revoke":
         updates["verbal_confirmed"] = False

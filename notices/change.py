@@ -43,6 +43,7 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "expire": ("owner", "webmasters"),
     "takedown": ("owner", "webmasters"),
     "remove": ("owner",),
+    "replace": (),  # the owner hears of the revision's publication, which says it all
     "open_task": ("webmasters",),  # a task scheduled for its publish date, on that date
 }
 
@@ -125,6 +126,12 @@ async def _task_card(
     if task is not None and task.kind == "takedown":
         text = _("Take down {ref} from the website: {title}").format(ref=req.ref, title=req.title)
         label, action = _("Taken down"), "taken_down"
+    elif (replaced := await _published_predecessor(req)) is not None:
+        text = _(
+            "Publish {ref} on the website in place of {old}: {title}. Keep its page, "
+            "{url}, and {old} is replaced; at another address, {old} will be taken down."
+        ).format(ref=req.ref, old=replaced.ref, url=replaced.published_url, title=req.title)
+        label, action = _("Claim"), "claim"
     else:
         text = _("Publish {ref} on the website: {title}").format(ref=req.ref, title=req.title)
         label, action = _("Claim"), "claim"
@@ -137,6 +144,15 @@ async def _task_card(
     )
     return Outgoing(
         text=text, card=card, buttons=buttons, files=await attachment_ids(req), quick=False
+    )
+
+
+async def _published_predecessor(req: Request) -> Request | None:
+    """The item on the website that a revision will replace, if any."""
+    if not req.revision_of_id:
+        return None
+    return await Request.get_or_none(
+        id=req.revision_of_id, status=Status.PUBLISHED, published_url__not=""
     )
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 import procedure
+from models.audit import AuditEvent, verify_chain
 from models.enrol import create_invite
-from models.enums import Role, TaskStatus
+from models.enums import Role, Status, TaskKind, TaskStatus
 from models.messaging import OutboxMessage
 from models.people import Identity, Person
 from models.request import Request, Task
+from models.revision import start_revision
+from records.listing import request_detail
 from scheduler import run_all
 from tests.factories import draft
 from tests.harness import Actor
@@ -114,3 +117,56 @@ async def test_publish_date_an_urgent_request_goes_to_the_webmasters_at_once(wor
     await o.palad.taps("อนุมัติ")
     assert (await Task.get(request_id=req.id)).status == TaskStatus.OPEN
     assert "รับงาน" in o.web_tg.button_labels()
+
+
+# -- a revision replaces what it revises -----------------------------------------------------
+
+PAGE = "https://www.mukdahancity.go.th/news/2569/by-law"
+
+
+async def _published_then_revised(world, o) -> tuple[Request, Request]:
+    """An item on the website, and its revision ("Update") approved and claimed by a webmaster."""
+    owner = await Person.get(id=o.owner.person_id)
+    old = await draft(world.rt, owner, end_in_days=None)
+    await procedure.submit(world.rt, old.id, owner.id)
+    await procedure.transition(world.rt, old.id, "approve", o.palad.person_id)
+    await procedure.transition(world.rt, old.id, "publish", o.web_tg.person_id, url=PAGE)
+    new = await start_revision(old.id)
+    await Request.filter(id=new.id).update(certified=True)  # the owner certifies it again
+    await procedure.submit(world.rt, new.id, owner.id)
+    await world.settle()
+    await o.palad.taps("อนุมัติ")
+    new = await Request.get(id=new.id)
+    card = [m for m in o.web_line.messages() if "รับงาน" in str(m["buttons"])][-1]
+    assert f"แทน {(await Request.get(id=old.id)).ref}" in card["text"] and PAGE in card["text"]
+    await o.web_line.taps("รับงาน")
+    await o.web_line.taps("เผยแพร่แล้ว")
+    return await Request.get(id=old.id), new
+
+
+async def test_revision_published_at_the_same_address_leaves_the_original_removed(world):
+    o = await office(world)
+    old, new = await _published_then_revised(world, o)
+    await o.web_line.says(PAGE)
+    assert (await Request.get(id=new.id)).status == Status.PUBLISHED
+    old = await Request.get(id=old.id)
+    assert old.status == Status.REMOVED and old.removed_at is not None
+    event = await AuditEvent.get(request_id=old.id, kind="request.replace")
+    assert event.data["successor"] == new.ref
+    shown = await request_detail(world.rt, old.ref)
+    assert shown["replaced_by"] == new.ref
+    assert shown["history"][-1]["successor"] == new.ref
+    assert await Task.filter(request_id=old.id, kind=TaskKind.TAKEDOWN).count() == 0
+    assert (await verify_chain(world.rt.org_id)).ok
+
+
+async def test_revision_at_another_address_asks_for_the_old_page_to_be_taken_down(world):
+    o = await office(world)
+    old, new = await _published_then_revised(world, o)
+    await o.web_line.says(PAGE + "-v2")
+    assert (await Request.get(id=old.id)).status == Status.EXPIRED
+    takedown = await Task.get(request_id=old.id, kind=TaskKind.TAKEDOWN)
+    assert takedown.status == TaskStatus.OPEN
+    await o.web_tg.taps("นำลงแล้ว")
+    assert (await Request.get(id=old.id)).status == Status.REMOVED
+    assert (await request_detail(world.rt, old.ref))["replaced_by"] == new.ref
