@@ -34,6 +34,7 @@ from scheduler.quota import JOB_ID as QUOTA_JOB
 from scheduler.quota import QuotaReader, warn_low_quota
 from scheduler.review import review_items
 from scheduler.takedown import chase_takedowns
+from scheduler.verbal import chase_verbal_approvals
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ JOBS: tuple[Job, ...] = (
     Job("chase-takedowns", chase_takedowns, "messages", {"minute": "*/15"}),
     Job("escalate-approvals", escalate_approvals, "messages", {"minute": "*/5"}),
     Job("escalate-tasks", escalate_tasks, "messages", {"minute": "*/5"}),
+    Job("chase-verbal", chase_verbal_approvals, "messages", {"minute": "*/15"}),
     Job("review-items", review_items, "messages", {"minute": "*/30"}),
     Job("morning-digest", morning_digest, "messages", {"minute": "*/15"}),
     Job("completeness-report", completeness_report, "messages", {"minute": "*/30"}),

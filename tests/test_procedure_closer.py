@@ -170,3 +170,35 @@ async def test_revision_at_another_address_asks_for_the_old_page_to_be_taken_dow
     await o.web_tg.taps("นำลงแล้ว")
     assert (await Request.get(id=old.id)).status == Status.REMOVED
     assert (await request_detail(world.rt, old.ref))["replaced_by"] == new.ref
+
+
+# -- verbal approvals chased -------------------------------------------------------------------
+
+
+async def test_verbal_unconfirmed_approval_is_chased_then_the_admins_are_told(world):
+    o = await office(world)
+    admin = await world.enrol("ผู้ดูแลระบบ", Role.ADMIN, on="line")
+    req = await pending(world, o.owner, urgent=True)
+    await o.web_tg.says(f"/verbal {req.ref}")
+    await o.web_tg.taps("โทรศัพท์")
+    await o.web_tg.taps("เมื่อสักครู่")
+    # As if recorded on Thursday 3 December at 08:00, before the office opens at 08:30.
+    await Request.filter(id=req.id).update(decided_at=at("2026-12-03T08:00"))
+    o.palad.new_texts()
+
+    assert (await run_all(world.rt, at("2026-12-03T12:29"), raise_errors=True))["chase-verbal"] == 0
+    assert (await run_all(world.rt, at("2026-12-03T12:30"), raise_errors=True))["chase-verbal"] == 1
+    await world.settle()
+    [asked] = [t for t in o.palad.new_texts() if "การอนุมัติด้วยวาจาที่รอท่านยืนยัน" in t]
+    assert req.ref in asked and "4 ชั่วโมง" in asked
+    assert {"ยืนยัน", "เพิกถอน"} <= set(o.palad.button_labels())
+    assert not [t for t in admin.new_texts() if req.ref in t]
+
+    await run_all(world.rt, at("2026-12-03T16:30"), raise_errors=True)  # a working day on
+    await world.settle()
+    [told] = [t for t in admin.new_texts() if req.ref in t]
+    assert "ผู้อนุมัติยังไม่ยืนยัน" in told and "/delegate" in told
+
+    await o.palad.taps("ยืนยัน")  # on the reminder: the card keeps Confirm and Revoke
+    assert (await Request.get(id=req.id)).verbal_confirmed is True
+    assert (await run_all(world.rt, at("2026-12-04T16:30"), raise_errors=True))["chase-verbal"] == 0

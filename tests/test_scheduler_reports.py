@@ -281,6 +281,7 @@ async def test_install_adds_every_job_in_the_org_time_zone(rt):
             "chase-takedowns",
             "escalate-approvals",
             "escalate-tasks",
+            "chase-verbal",
             "review-items",
             "morning-digest",
             "completeness-report",
