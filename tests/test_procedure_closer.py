@@ -50,6 +50,15 @@ async def test_language_a_typed_reason_reaches_everyone_as_typed(world):
     assert o.owner.last_text.endswith("Reason: ภาพไม่ชัด")
 
 
+async def test_language_on_telegram_the_choice_outlasts_the_phone_language(world):
+    o = await office(world)
+    await o.web_tg.says("/language")
+    assert set(o.web_tg.button_labels()) == {"ไทย", "English"}
+    await o.web_tg.taps("English")
+    await o.web_tg.says("/help")
+    assert o.web_tg.last_text.startswith("What you can do:")  # the phone still says th
+
+
 async def test_language_unknown_choice_is_refused_politely_and_changes_nothing(world):
     o = await office(world)
     await o.web_tg.says("/language klingon")
