@@ -20,6 +20,7 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
             args.name,
             unit=args.unit or "",
             position=args.position or "",
+            key=rt.secret_key,
         )
     print(code)
     return 0

@@ -115,3 +115,17 @@ async def enqueue_group(
         payload=message.to_dict(),
         retry_key=str(uuid.uuid4()),
     )
+
+
+async def enqueue_to_identity(
+    identity: Identity, message: Outgoing, *, kind: str = "notice"
+) -> OutboxMessage:
+    """A notification to one platform account of a person, whatever their push address."""
+    return await OutboxMessage.create(
+        person_id=identity.person_id,
+        kind=kind,
+        channel=identity.channel,
+        chat_id=identity.chat_id,
+        payload=message.to_dict(),
+        retry_key=str(uuid.uuid4()),
+    )

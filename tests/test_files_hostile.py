@@ -388,5 +388,9 @@ def test_inspect_file_refuses_hostile_files_saying_what_was_found(kind, tmp_path
 def test_inspect_file_accepts_a_docx_with_an_ordinary_web_link():
     document = word_document()
     part = document.part
-    part.relate_to("https://www.mukdahancity.go.th/", docx.opc.constants.RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    part.relate_to(
+        "https://www.mukdahancity.go.th/",
+        docx.opc.constants.RELATIONSHIP_TYPE.HYPERLINK,
+        is_external=True,
+    )
     assert inspect_file(docx_bytes(document), "a.docx", ACCEPTING).extension == "docx"

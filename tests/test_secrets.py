@@ -23,9 +23,7 @@ from tests.test_submit_flow import submit_everything
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-async def test_a_whole_lifecycle_logs_at_info_without_any_token_or_secret(
-    db_url, tmp_path, caplog
-):
+async def test_a_whole_lifecycle_logs_at_info_without_any_token_or_secret(db_url, tmp_path, caplog):
     caplog.set_level(logging.INFO)
     async with running_world(db_url, tmp_path / "data") as world:
         owner = await world.enrol("สมศรี", on="line")
@@ -46,9 +44,7 @@ async def test_a_whole_lifecycle_logs_at_info_without_any_token_or_secret(
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-async def test_without_a_configured_secret_one_derived_from_the_token_is_refused(
-    db_url, tmp_path
-):
+async def test_without_a_configured_secret_one_derived_from_the_token_is_refused(db_url, tmp_path):
     data = tmp_path / "data"
     async with running_world(db_url, data, telegram_secret_token=None) as world:
         update = telegram_text_update(5000999, "/help", tg=world.tg)
@@ -73,7 +69,11 @@ async def test_set_webhook_registers_the_kept_secret(tmp_path):
             "WEBPUB_DATA_DIR": str(tmp_path / "data"),
         }
         code, _out, err = await webpub(
-            tmp_path, env, "telegram", "set-webhook", "https://webpub.example.go.th/webhooks/telegram"
+            tmp_path,
+            env,
+            "telegram",
+            "set-webhook",
+            "https://webpub.example.go.th/webhooks/telegram",
         )
         assert code == 0, err
         assert tg.webhook.secret_token == (tmp_path / "data" / TELEGRAM_SECRET_FILE).read_text()
