@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.errors import Refusal
 from core.events import Button
 from handlers.base import Context
 from locales import _
@@ -15,14 +16,6 @@ from models.workflow import WorkflowError
 from notices.buttons import button
 
 PERSONAL_TTL = timedelta(days=7)  # a follow-up button (a reason, Published) lasts a week
-
-
-class Refusal(Exception):
-    """A tap or a command that cannot be acted on; the message is for the person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def refuse(ctx: Context, refusal: Refusal | WorkflowError) -> None:

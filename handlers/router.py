@@ -19,7 +19,8 @@ from handlers import (  # noqa: F401 - importing a flow module registers it
 from handlers.base import BUTTONS, COMMAND_WORDS, COMMANDS, FLOWS, Context
 from handlers.common import in_group
 from locales import _
-from models.messaging import ButtonToken, Dialog
+from models.messaging import Dialog
+from notices.buttons import find_token
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ async def _button(ctx: Context) -> None:
     if verb == "menu" and token in COMMANDS:
         await COMMANDS[token](ctx, "")  # the LINE rich menu
         return
-    row = await ButtonToken.get_or_none(token=token) if token else None
+    row = await find_token(token, ctx.rt.org_id) if token else None
     if row is None or row.action != verb or verb not in BUTTONS:
         ctx.notice = _("This button is no longer valid.")
         ctx.reply(_("This button is no longer valid. Type /status to see your requests."))

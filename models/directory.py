@@ -44,6 +44,9 @@ async def ensure_organization(org: OrgConfig) -> Organization:
 
 
 async def roles_of(person_id: int) -> set[Role]:
+    """A person's roles, staff included; none at all once they are deactivated."""
+    if not await Person.filter(id=person_id, active=True).exists():
+        return set()
     rows = await RoleAssignment.filter(person_id=person_id).values_list("role", flat=True)
     return {Role(r) for r in rows} | {Role.STAFF}
 
@@ -72,8 +75,19 @@ async def deciders(org_id: int, day: date) -> list[Person]:
     return await people_with_role(org_id, Role.APPROVER)
 
 
+async def deciders_of(org_id: int, day: date, owner_id: int | None) -> list[Person]:
+    """Who decides a request today: the day's deciders, never its owner. When the owner is the
+    acting approver, the approvers they act for; an empty list means someone must be named."""
+    people = [p for p in await deciders(org_id, day) if p.id != owner_id]
+    if people:
+        return people
+    return [p for p in await people_with_role(org_id, Role.APPROVER) if p.id != owner_id]
+
+
 async def may_decide(org_id: int, person_id: int, day: date) -> tuple[bool, int | None]:
-    """Whether a person may approve today, and for whom they act when it is by delegation."""
+    """Whether a person of this org may approve today, and for whom they act by delegation."""
+    if not await Person.filter(id=person_id, org_id=org_id, active=True).exists():
+        return False, None
     delegation = await active_delegation(org_id, day)
     if delegation is not None and delegation.acting_id == person_id:
         return True, delegation.approver_id

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from core.runtime import Runtime
-from models.workflow import Change, Details, change_request
+from locales import _
+from models.request import Request
+from models.workflow import Change, Details, IllegalTransition, change_request
 from notices.change import notify_change
 
 
@@ -30,12 +32,23 @@ async def transition(
     reason, url, verbal_by, verbal_at.
     """
     now = now or datetime.now(UTC)
+    if action in DECISIONS and actor_id is not None:
+        await _refuse_own_request(request_id, actor_id)
     async with in_transaction():
         change = await change_request(
             rt, request_id, action, actor_id, now=now, details=Details(**details)
         )
         change.outbox = await notify_change(rt, change, now)
         return change
+
+
+# Actions that decide or check a request: never by its owner (separation of duties).
+DECISIONS = frozenset({"approve", "reject", "pass", "send_back", "confirm", "revoke"})
+
+
+async def _refuse_own_request(request_id: int, actor_id: int) -> None:
+    if await Request.filter(id=request_id, owner_id=actor_id).exists():
+        raise IllegalTransition(_("You cannot decide or check your own request."))
 
 
 async def submit(

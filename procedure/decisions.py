@@ -6,11 +6,12 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from core.errors import Refusal
 from core.events import Outgoing
 from core.runtime import Runtime
 from locales import _, using_locale
 from models.audit import append_event
-from models.directory import deciders, may_decide, roles_of
+from models.directory import deciders, deciders_of, may_decide, roles_of
 from models.enums import Role, Status
 from models.people import Person
 from models.request import Decision, Request
@@ -23,11 +24,16 @@ from notices.outbox import enqueue_push, locale_of
 async def decider_for(
     rt: Runtime, person_id: int, req: Request, now: datetime
 ) -> tuple[bool, int | None]:
-    """Whether a person may decide this request, and for whom they act when not the approver."""
+    """Whether a person may decide this request, and for whom they act when not the approver.
+
+    Nobody decides their own request, nor one of another organization.
+    """
+    if req.owner_id == person_id or req.org_id != rt.org_id:
+        return False, None
     allowed, acting_for = await may_decide(rt.org_id, person_id, rt.today(now))
     if allowed:
         return True, acting_for
-    if req.assignee_id == person_id:
+    if req.assignee_id == person_id and await Person.filter(id=person_id, active=True).exists():
         day_deciders = await deciders(rt.org_id, rt.today(now))
         return True, next((p.id for p in day_deciders if p.id != person_id), None)
     return False, None
@@ -91,6 +97,8 @@ async def reassign(rt: Runtime, req: Request, actor: Person, target: Person, now
     """Hand a pending decision to another person; they get the card, the approvers are told."""
     if target.id == req.owner_id:
         raise IllegalTransition(_("The owner of a request cannot decide it."))
+    if target.org_id != rt.org_id or not target.active:
+        raise IllegalTransition(_("{name} cannot decide requests.").format(name=target.name))
     async with in_transaction():
         changed = await Request.filter(id=req.id, status=Status.PENDING).update(
             assignee_id=target.id
@@ -111,7 +119,7 @@ async def reassign(rt: Runtime, req: Request, actor: Person, target: Person, now
             data={"ref": req.ref, "to": target.id},
         )
         await _send_card(rt, req, target, actor)
-        for person in await deciders(rt.org_id, rt.today(now)):
+        for person in await deciders_of(rt.org_id, rt.today(now), req.owner_id):
             if person.id not in (actor.id, target.id):
                 await _tell(rt, person, req, actor, target)
 
@@ -142,7 +150,7 @@ async def tell_original_approvers(
     rt: Runtime, req: Request, actor: Person, outcome: Status, now: datetime
 ) -> None:
     """After a handed-over decision, the approvers of the day hear how it went."""
-    for person in await deciders(rt.org_id, rt.today(now)):
+    for person in await deciders_of(rt.org_id, rt.today(now), req.owner_id):
         if person.id == actor.id:
             continue
         with using_locale(await locale_of(person, rt.default_locale)):
@@ -160,3 +168,17 @@ async def may_hand_over(person_id: int, rt: Runtime, now: datetime) -> bool:
         return True
     allowed, _acting = await may_decide(rt.org_id, person_id, rt.today(now))
     return allowed
+
+
+async def verbal_approver(rt: Runtime, req: Request, recorder_id: int, now: datetime) -> Person:
+    """The approver named in a verbal approval: a decider of the day who is neither the
+    request's owner nor the person recording it; a Refusal when there is none."""
+    for person in await deciders_of(rt.org_id, rt.today(now), req.owner_id):
+        if person.id != recorder_id:
+            return person
+    raise Refusal(
+        _(
+            "A verbal approval needs an approver other than the owner of {ref} and the person "
+            "recording it. Please ask the administrator to name an acting approver."
+        ).format(ref=req.ref)
+    )
