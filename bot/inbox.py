@@ -15,6 +15,7 @@ from core.events import Incoming, Outgoing
 from core.runtime import Runtime
 from handlers.base import Context, Upload
 from handlers.router import handle
+from handlers.routing import Router
 from intake.files import FileRefused, inspect_file, refuse_declared_size, store_file
 from locales import _, pick_locale, using_locale
 from models.enums import InboxStatus
@@ -31,9 +32,14 @@ class InboxProcessor:
     """Takes recorded events in order and runs the conversation for each."""
 
     def __init__(
-        self, rt: Runtime, channels: dict[str, Channel], on_replies: asyncio.Event
+        self,
+        rt: Runtime,
+        router: Router,
+        channels: dict[str, Channel],
+        on_replies: asyncio.Event,
     ) -> None:
         self.rt = rt
+        self.router = router
         self.channels = channels
         self.wakeup = asyncio.Event()
         self.outbox_wakeup = on_replies
@@ -173,7 +179,7 @@ class InboxProcessor:
             if person is not None and not person.active:
                 refuse_deactivated(ctx)
             else:
-                await handle(ctx)
+                await handle(self.router, ctx)
         await write_replies(ctx)
         return ctx
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from core.errors import Refusal
 from core.events import SECRET, Outgoing
-from handlers.base import Context, on_command
+from handlers.base import Context
+from handlers.guards import role_label
+from handlers.routing import Router
 from locales import _
 from models import enrol as codes
 from models.directory import roles_of
@@ -15,16 +16,7 @@ from procedure.enrolment import Account, spend_code
 looks_like_code = codes.looks_like_code
 
 
-def role_label(role: Role) -> str:
-    labels = {
-        Role.STAFF: _("staff"),
-        Role.CHECKER: _("checker"),
-        Role.APPROVER: _("approver"),
-        Role.WEBMASTER: _("webmaster"),
-        Role.ADMIN: _("administrator"),
-    }
-    return labels[role]
-
+router = Router("enrol")
 
 async def stranger(ctx: Context) -> None:
     """Someone not enrolled: a code enrols them, anything else gets the explanation only."""
@@ -54,11 +46,7 @@ async def redeem_code(ctx: Context, code: str) -> None:
     account = Account(
         incoming.channel, incoming.user, incoming.chat, incoming.display_name, incoming.language
     )
-    try:
-        person, kind = await spend_code(ctx.rt, account, code, ctx.now)
-    except Refusal as refusal:
-        ctx.reply(refusal.message)
-        return
+    person, kind = await spend_code(ctx.rt, account, code, ctx.now)  # a Refusal says why not
     ctx.person = person
     ctx.identity = await Identity.get(channel=incoming.channel, platform_user_id=incoming.user)
     roles = sorted(await roles_of(person.id), key=list(Role).index)
@@ -119,7 +107,7 @@ async def help_message(ctx: Context) -> str:
     return "\n".join(lines)
 
 
-@on_command("start", "เริ่ม")
+@router.command("start", "เริ่ม")
 async def start(ctx: Context, rest: str) -> None:
     if rest and codes.looks_like_code(rest):
         await redeem_code(ctx, rest)
@@ -127,12 +115,12 @@ async def start(ctx: Context, rest: str) -> None:
     ctx.reply(await help_message(ctx))
 
 
-@on_command("help", "ช่วยเหลือ", "วิธีใช้", "เมนู", "menu")
+@router.command("help", "ช่วยเหลือ", "วิธีใช้", "เมนู", "menu")
 async def show_help(ctx: Context, rest: str) -> None:
     ctx.reply(await help_message(ctx))
 
 
-@on_command("link", "เชื่อมบัญชี")
+@router.command("link", "เชื่อมบัญชี")
 async def link(ctx: Context, rest: str) -> None:
     """Give a one-time code to send from the other platform, or spend one given here."""
     assert ctx.person is not None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from core.events import Outgoing
 from core.runtime import Runtime
 from locales import _, using_locale
-from models.directory import deciders_of, people_with_role, push_address
+from models.directory import deciders_of, people_with_role
 from models.enums import OutboxStatus, Role, Status
 from models.messaging import OutboxMessage
 from models.people import GroupChat, Person
@@ -17,7 +17,7 @@ from models.request import Decision, Request
 from notices.buttons import approve_reject, button
 from notices.cards import attachment_ids, request_card
 from notices.copies import webmaster_group
-from notices.outbox import enqueue_group, enqueue_push, locale_of
+from notices.outbox import Build, enqueue_group, notify
 
 if TYPE_CHECKING:
     from models.workflow import Change
@@ -241,31 +241,37 @@ async def notify_change(rt: Runtime, change: Change, now: datetime) -> list[Outb
     for audience, person in await recipients(rt, change, now):
         if group is not None and audience in ("webmasters", "takedown"):
             continue  # the group has the one shared card
-        if await push_address(person) is None:
-            continue
-        locale = await locale_of(person, rt.default_locale)
-        with using_locale(locale):
-            message = await _renderer(change, audience)(rt, change, audience, person, locale, now)
-            if message is None:
-                continue
-            not_before = None
-            if audience == "owner" and change.action == "publish":
-                message = await _merge_with_pending_approval(req, person, message)
-            elif audience == "owner" and change.action in ("return", "revoke"):
-                await _held_approval(req, person).update(status=OutboxStatus.CANCELLED)
-            if audience == "owner" and change.action in HELD_BACK:
-                # Held back: a quick publication makes "approved" and "published" one push.
-                not_before = now + timedelta(minutes=rt.org.workflow.publish_merge_minutes)
-            row = await enqueue_push(
-                person,
-                message,
-                request_id=req.id,
-                kind=f"{change.action}.{audience}",
-                not_before=not_before,
-            )
-            if row is not None:
-                rows.append(row)
+        not_before = None
+        if audience == "owner" and change.action in HELD_BACK:
+            # Held back: a quick publication makes "approved" and "published" one push.
+            not_before = now + timedelta(minutes=rt.org.workflow.publish_merge_minutes)
+        row = await notify(
+            person,
+            _builder(rt, change, audience, person, now),
+            default_locale=rt.default_locale,
+            request_id=req.id,
+            kind=f"{change.action}.{audience}",
+            not_before=not_before,
+        )
+        if row is not None:
+            rows.append(row)
     return rows
+
+
+def _builder(rt: Runtime, change: Change, audience: str, person: Person, now: datetime) -> Build:
+    """What one recipient is told about a change, in the locale notify() gives."""
+
+    async def build(locale: str) -> Outgoing | None:
+        message = await _renderer(change, audience)(rt, change, audience, person, locale, now)
+        if message is None or audience != "owner":
+            return message
+        if change.action == "publish":
+            return await _merge_with_pending_approval(change.request, person, message)
+        if change.action in ("return", "revoke"):
+            await _held_approval(change.request, person).update(status=OutboxStatus.CANCELLED)
+        return message
+
+    return build
 
 
 # Owner notices held back so that a quick publication says "approved" and "published" at once.

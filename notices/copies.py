@@ -56,15 +56,7 @@ async def retire_buttons(
     """Take the buttons off every Telegram copy; copies in other chats also get the note."""
     copies = await card_copies(request_id, verbs)
     for row in copies:
-        await OutboxMessage.create(
-            person_id=row.person_id,
-            request_id=request_id,
-            kind="edit",
-            channel=row.channel,
-            chat_id=row.chat_id,
-            payload=Outgoing(text="", edit_of=row.id).to_dict(),
-            retry_key=str(uuid.uuid4()),
-        )
+        await _to_chat_of(row, Outgoing(text="", edit_of=row.id), kind="edit")
     told = {tapped_chat}
     for row in copies:
         if note is None or row.chat_id in told:
@@ -74,13 +66,18 @@ async def retire_buttons(
         locale = await locale_of(person, default_locale) if person else default_locale
         with using_locale(locale):
             text = note()
-        await OutboxMessage.create(
-            person_id=row.person_id,
-            request_id=request_id,
-            kind="note",
-            channel=row.channel,
-            chat_id=row.chat_id,
-            payload=Outgoing(text=text).to_dict(),
-            retry_key=str(uuid.uuid4()),
-        )
+        await _to_chat_of(row, Outgoing(text=text), kind="note")
     return len(copies)
+
+
+async def _to_chat_of(copy: OutboxMessage, message: Outgoing, *, kind: str) -> None:
+    """A message to the chat a copy of a card went to, about the same request."""
+    await OutboxMessage.create(
+        person_id=copy.person_id,
+        request_id=copy.request_id,
+        kind=kind,
+        channel=copy.channel,
+        chat_id=copy.chat_id,
+        payload=message.to_dict(),
+        retry_key=str(uuid.uuid4()),
+    )

@@ -1,9 +1,8 @@
 """What every sweep shares: claims in the reminder table, the working day, batched notices.
 
-A reminder is sent once because its claim is a row with a unique (kind, request, key): the
-sweep inserts the claim first and writes the message in the same transaction, so a second
-instance sweeping the same database at the same moment gets an IntegrityError (PostgreSQL
-makes it wait for the first one's commit, then refuses it) and sends nothing.
+A reminder is sent once because its claim (models.reminders.claim) is a row with a unique
+(kind, request, key), inserted in the transaction that writes the message; PostgreSQL makes a
+second instance's insert wait for the first one's commit, then refuses it.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.events import Outgoing
@@ -22,19 +20,10 @@ from locales import using_locale
 from models.directory import people_with_role, push_address
 from models.enums import Role, TaskKind, TaskStatus
 from models.people import GroupChat, Person
+from models.reminders import claim
 from models.request import Reminder, Task
 from notices.copies import webmaster_group
 from notices.outbox import enqueue_group, enqueue_push, locale_of
-
-
-async def claim(kind: str, request_id: int | None, key: str) -> bool:
-    """Record that a reminder is being sent; False when it already was (here or elsewhere)."""
-    try:
-        async with in_transaction():  # a savepoint inside the caller's transaction
-            await Reminder.create(kind=kind, request_id=request_id, key=key)
-    except IntegrityError:
-        return False
-    return True
 
 
 def day_start(rt: Runtime, day: date) -> datetime:

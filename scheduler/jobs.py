@@ -18,17 +18,19 @@ from apscheduler.triggers.cron import CronTrigger
 
 from core.events import Outgoing
 from core.runtime import Runtime
-from handlers.submit import close_idle_dialogs
 from locales import _
 from models.directory import people_with_role
 from models.enums import Role
 from models.request import Reminder
 from scheduler.base import Batches, Due, Recipient, send_batches, tag
 from scheduler.completeness import completeness_report
+from scheduler.dialogs import close_idle_dialogs
 from scheduler.digest import morning_digest
 from scheduler.escalation import escalate_approvals, escalate_tasks
 from scheduler.expiry import expire_items, warn_expiring
 from scheduler.housekeeping import audit_checkpoint, prune_retention
+from scheduler.quota import JOB_ID as QUOTA_JOB
+from scheduler.quota import QuotaReader, warn_low_quota
 from scheduler.review import review_items
 from scheduler.takedown import chase_takedowns
 
@@ -119,8 +121,13 @@ async def _tick(rt: Runtime, job_id: str) -> None:
     await run_job(rt, job, datetime.now(UTC))
 
 
-def install(scheduler: AsyncIOScheduler, rt: Runtime) -> None:
-    """Add every job on its schedule (cron fields in the organization's time zone)."""
+def install(
+    scheduler: AsyncIOScheduler, rt: Runtime, *, line_quota: QuotaReader | None = None
+) -> None:
+    """Add every job on its schedule (cron fields in the organization's time zone).
+
+    With LINE on, `line_quota` reads the month's push quota for the daily low-quota warning.
+    """
     for job in JOBS:
         scheduler.add_job(
             _tick,
@@ -132,4 +139,17 @@ def install(scheduler: AsyncIOScheduler, rt: Runtime) -> None:
             coalesce=True,  # after a pause, one run catches up: the sweep sees all that is due
             max_instances=1,
             misfire_grace_time=300,
+        )
+    if line_quota is not None:
+
+        async def warn_quota() -> None:
+            await warn_low_quota(rt, line_quota, datetime.now(UTC))
+
+        scheduler.add_job(
+            warn_quota,
+            CronTrigger(timezone=rt.tz, hour=9, minute=5),
+            id=QUOTA_JOB,
+            name=QUOTA_JOB,
+            replace_existing=True,
+            coalesce=True,
         )

@@ -10,7 +10,15 @@ import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
@@ -205,22 +213,8 @@ def _seconds(exc: RetryAfter) -> float:
 
 def update_to_incoming(update: Update) -> Incoming | None:
     """The neutral form of an update we act on; None for kinds we do not use."""
-    event_id = str(update.update_id)
     if update.callback_query is not None:
-        query = update.callback_query
-        chat = query.message.chat.id if query.message else query.from_user.id
-        return Incoming(
-            channel="telegram",
-            user=str(query.from_user.id),
-            chat=str(chat),
-            event_id=event_id,
-            kind="button",
-            action=query.data,
-            callback_id=query.id,
-            message_id=str(query.message.message_id) if query.message else None,
-            language=query.from_user.language_code,
-            display_name=query.from_user.full_name,
-        )
+        return _tap(update.callback_query, str(update.update_id))
     if update.my_chat_member is not None:
         member = update.my_chat_member
         kind = "unfollow" if member.new_chat_member.status in ("kicked", "left") else "follow"
@@ -228,12 +222,35 @@ def update_to_incoming(update: Update) -> Incoming | None:
             channel="telegram",
             user=str(member.from_user.id),
             chat=str(member.chat.id),
-            event_id=event_id,
+            event_id=str(update.update_id),
             kind=kind,
         )
     message = update.message
     if message is None or message.from_user is None:
         return None
+    return _message(message, str(update.update_id))
+
+
+def _tap(query: CallbackQuery, event_id: str) -> Incoming:
+    """A tap on an inline keyboard button."""
+    chat = query.message.chat.id if query.message else query.from_user.id
+    return Incoming(
+        channel="telegram",
+        user=str(query.from_user.id),
+        chat=str(chat),
+        event_id=event_id,
+        kind="button",
+        action=query.data,
+        callback_id=query.id,
+        message_id=str(query.message.message_id) if query.message else None,
+        language=query.from_user.language_code,
+        display_name=query.from_user.full_name,
+    )
+
+
+def _message(message: Message, event_id: str) -> Incoming:
+    """A message from a person: a document, a photo (its largest size), text, or anything else."""
+    assert message.from_user is not None
     base = dict(
         channel="telegram",
         user=str(message.from_user.id),
@@ -253,7 +270,7 @@ def update_to_incoming(update: Update) -> Incoming | None:
         )
         return Incoming(**base, file=ref, text=message.caption)
     if message.photo:
-        photo = message.photo[-1]  # the largest size
+        photo = message.photo[-1]
         ref = FileRef(
             file_id=photo.file_id,
             name=f"photo-{photo.file_unique_id}.jpg",
