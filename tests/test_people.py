@@ -1,0 +1,137 @@
+"""Who may do what (announcement 2.1, 3.4): nobody decides their own request, a deactivated
+person's old cards are refused and their work is handed on, tokens stay in their organization.
+Everything goes through the webhooks of both platforms."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from models.enums import Role, Status
+from models.messaging import ButtonToken
+from models.people import Organization, Person
+from models.request import Request
+from procedure.delegation import delegate
+from procedure.people import deactivate
+from tests.factories import draft
+from tests.test_decide_publish import pending
+
+OTHER = {"line": "telegram", "telegram": "line"}
+
+
+def callback(button: dict) -> str:
+    return button.get("data") or button.get("callback_data")
+
+
+@pytest.mark.parametrize("platform", ["line", "telegram"])
+async def test_the_owner_is_never_offered_approve_and_a_forged_tap_is_refused(world, platform):
+    palad = await world.enrol("ปลัดไพศาล", Role.APPROVER, on=platform)
+    deputy = await world.enrol("รองปลัดสมพร", Role.APPROVER, on=OTHER[platform])
+    req = await pending(world, palad)  # the Palad asks to publish something of his own
+
+    assert len(palad.texts) == 1  # the welcome only: no card came back to the owner
+    labels = [b.get("label") or b.get("text") for m in palad.messages() for b in m["buttons"]]
+    assert "อนุมัติ" not in labels
+    _card, approve = deputy.find_button("อนุมัติ")
+
+    await palad.taps_data(callback(approve))  # the deputy's button, copied
+    assert "ของตนเอง" in palad.last_text
+    assert (await Request.get(id=req.id)).status == Status.PENDING
+    await deputy.taps("อนุมัติ")
+    assert (await Request.get(id=req.id)).status == Status.APPROVED
+
+
+async def test_an_owner_who_is_the_only_approver_leaves_it_to_the_admins(world):
+    palad = await world.enrol("ปลัดไพศาล", Role.APPROVER, on="telegram")
+    admin = await world.enrol("ผู้ดูแลระบบ", Role.ADMIN, on="line")
+    req = await pending(world, palad)
+    assert not palad.messages() or "อนุมัติ" not in palad.button_labels()
+    (told,) = admin.new_texts()
+    assert req.ref in told and "ผู้อื่น" in told
+
+
+@pytest.mark.parametrize("platform", ["line", "telegram"])
+async def test_a_deactivated_approvers_old_card_is_refused_and_the_acting_approver_decides(
+    world, platform
+):
+    owner = await world.enrol("สมศรี", on="line")
+    palad = await world.enrol("ปลัดไพศาล", Role.APPROVER, on=platform)
+    acting = await world.enrol("รองปลัดสมพร", on=OTHER[platform])
+    admin = await world.enrol("ผู้ดูแลระบบ", Role.ADMIN, on="telegram")
+    req = await pending(world, owner)
+    _card, old = palad.find_button("อนุมัติ")
+
+    now = datetime.now(UTC)
+    today = world.rt.today(now)
+    acting_person = await Person.get(id=acting.person_id)
+    palad_person = await Person.get(id=palad.person_id)
+    await delegate(
+        world.rt, acting_person, today, today + timedelta(days=30), now, approver=palad_person
+    )
+    handed = await deactivate(world.rt, palad_person, admin.person_id, now)
+    await world.settle()
+    assert handed.decisions == [req.ref]
+
+    await palad.taps_data(callback(old))
+    assert "สิ้นสุด" in palad.last_text
+    assert (await Request.get(id=req.id)).status == Status.PENDING
+    await palad.says("/new")
+    assert "สิ้นสุด" in palad.last_text
+
+    assert any(req.ref in t and "ไพศาล" in t for t in acting.texts)
+    await acting.taps("อนุมัติ")
+    assert (await Request.get(id=req.id)).status == Status.APPROVED
+
+
+async def test_a_token_of_another_organizations_request_is_refused(world):
+    palad = await world.enrol("ปลัดไพศาล", Role.APPROVER, on="telegram")
+    other = await Organization.create(
+        slug="another-town", name_th="เทศบาลอื่น", name_en="Another", website="https://x.go.th"
+    )
+    stranger = await Person.create(org_id=other.id, name="คนเมืองอื่น")
+    req = await draft(world.rt, stranger)
+    await Request.filter(id=req.id).update(org_id=other.id, status=Status.PENDING)
+    await ButtonToken.create(token="othertown9", action="approve", request_id=req.id)
+
+    await palad.taps_data("approve:othertown9")
+    assert "ใช้งานไม่ได้" in palad.last_text
+    assert (await Request.get(id=req.id)).status == Status.PENDING
+
+
+def test_cli_people_roles_deactivate_activate_and_list(office_cli):
+    admin = office_cli
+    roles = admin.run("people", "roles", "สมศรี", "--add", "checker", "--add", "webmaster")
+    assert roles.returncode == 0, roles.stderr
+    assert "checker" in roles.stdout and "webmaster" in roles.stdout
+    removed = admin.run("people", "roles", "สมศรี", "--remove", "webmaster")
+    assert "webmaster" not in removed.stdout and "checker" in removed.stdout
+
+    off = admin.run("people", "deactivate", "ปลัดสมชาย")
+    assert off.returncode == 0, off.stderr and "deactivated" in off.stdout
+    again = admin.run("people", "deactivate", "ปลัดสมชาย")
+    assert again.returncode == 1 and "ระงับ" in again.stderr
+    people = {p["name"]: p for p in json.loads(admin.run("people", "list", "--json").stdout)}
+    assert people["ปลัดสมชาย"]["active"] is False
+    assert people["สมศรี ใจดี"]["roles"] == "staff,checker"
+    table = admin.run("people", "list").stdout
+    assert "active" in table.splitlines()[0]
+
+    on = admin.run("people", "activate", "ปลัดสมชาย")
+    assert on.returncode == 0, on.stderr
+    people = {p["name"]: p for p in json.loads(admin.run("people", "list", "--json").stdout)}
+    assert people["ปลัดสมชาย"]["active"] is True
+    missing = admin.run("people", "deactivate", "ไม่มีใคร")
+    assert missing.returncode == 1 and "ไม่มีใคร" in missing.stderr
+
+
+@pytest.fixture
+def office_cli(sqlite_template, tmp_path):
+    from tests.console import copy_database, operator
+    from tests.test_cli import _approved_request
+
+    admin = operator(tmp_path, copy_database(sqlite_template, tmp_path / "webpub.sqlite3"))
+    asyncio.run(_approved_request(admin.database_url, tmp_path))
+    return admin
