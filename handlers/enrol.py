@@ -98,6 +98,8 @@ async def help_message(ctx: Context) -> str:
     if roles & {Role.APPROVER, Role.ADMIN}:
         extra.append(_("/reassign WP-2569-0001 NAME: hand a decision to someone (approver, admin)"))
         extra.append(_("/delegate NAME FROM UNTIL: name an acting approver (approver, admin)"))
+    if Role.ADMIN in roles:
+        extra.append(_("/people: who is enrolled, roles, deactivate, invite (admin)"))
     if roles & {Role.WEBMASTER, Role.ADMIN}:
         extra.append(
             _("/webmastergroup: typed in a group, send the tasks there (webmaster, admin)")
