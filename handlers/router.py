@@ -15,6 +15,7 @@ from handlers import (
     delegate,
     enrol,
     groups,
+    language,
     people,
     publish,
     reminders,
@@ -46,6 +47,7 @@ def build_router() -> Router:
         delegate.router,
         groups.router,
         people.router,
+        language.router,
     )
 
 

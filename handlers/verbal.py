@@ -175,7 +175,7 @@ async def _record(ctx: Context, dialog: Dialog, when: datetime) -> None:
     await require_role(ctx, *RECORDERS)
     await _urgent_waiting(ctx, req)
     approver = await verbal_approver(ctx.rt, req, ctx.person.id, ctx.now)
-    await procedure.transition(
+    change = await procedure.transition(
         ctx.rt,
         req.id,
         "verbal_approve",
@@ -187,7 +187,12 @@ async def _record(ctx: Context, dialog: Dialog, when: datetime) -> None:
         verbal_by=f"{approver.name if approver else '-'}, {means}",
         verbal_at=when,
     )
-    await retire_buttons(req.id, {"approve", "reject", "pass", "send_back"})
+    await retire_buttons(
+        req.id,
+        {"approve", "reject", "pass", "send_back"},
+        words=lambda: workflow.decision_words(change.decision, ctx.rt.tz),
+        default_locale=ctx.rt.default_locale,
+    )
     ctx.reply(
         _(
             "Recorded: {ref} approved verbally by {name} ({means}, {when}). The approver is "

@@ -23,6 +23,7 @@ from locales import _, current_locale
 from models.audit import append_event
 from models.enums import Status, TaskKind, TaskStatus
 from models.messaging import OutboxMessage
+from models.people import Person
 from models.request import Decision, ReferenceCounter, Request, Task
 
 TRANSITIONS: dict[tuple[Status, str], Status] = {
@@ -172,21 +173,14 @@ async def refusal(req: Request, action: str, tz: tzinfo | None = None) -> Workfl
                 _("Request {ref} was withdrawn by its owner.").format(ref=req.ref or "-")
             )
         last = (
-            await Decision.filter(request_id=req.id)
-            .exclude(action__in=["withdraw"])
+            await Decision.filter(request_id=req.id, action__in=sorted(DECIDING))
             .order_by("-id")
             .first()
-            .prefetch_related("person")
         )
-        if last is not None and last.person is not None:
+        if last is not None and last.person_id is not None:
             return AlreadyDecided(
-                _("Request {ref} was already decided by {name} at {when}.").format(
-                    ref=req.ref or "-",
-                    name=last.person.name,
-                    when=format_datetime(
-                        last.created_at.astimezone(tz) if tz else last.created_at,
-                        current_locale(),
-                    ),
+                _("Request {ref} was already decided. {decided}").format(
+                    ref=req.ref or "-", decided=await decision_words(last, tz)
                 )
             )
         return AlreadyDecided(_("Request {ref} was already decided.").format(ref=req.ref or "-"))
@@ -195,6 +189,43 @@ async def refusal(req: Request, action: str, tz: tzinfo | None = None) -> Workfl
             ref=req.ref or "-", status=status_label(req.status)
         )
     )
+
+
+def _outcome(action: str) -> str:
+    outcomes = {
+        "approve": _("Approved"),
+        "verbal_approve": _("Approved verbally"),
+        "reject": _("Not approved"),
+        "pass": _("Checked and passed to the approver"),
+        "send_back": _("Sent back by the checker"),
+        "confirm": _("Verbal approval confirmed"),
+        "revoke": _("Approval revoked"),
+    }
+    return outcomes.get(action, action)
+
+
+async def decision_words(decision: Decision, tz: tzinfo | None = None) -> str:
+    """Who decided, how and when, in one sentence: on edited cards and to a late tap alike."""
+    names = dict(
+        await Person.filter(id__in=[decision.person_id, decision.acting_for_id]).values_list(
+            "id", "name"
+        )
+    )
+    when = decision.created_at.astimezone(tz) if tz else decision.created_at
+    values = {
+        "outcome": _outcome(decision.action),
+        "name": names.get(decision.person_id, "-"),
+        "approver": names.get(decision.acting_for_id, "-"),
+        "means": decision.verbal_by or "-",
+        "when": format_datetime(when, current_locale()),
+    }
+    if decision.action == "verbal_approve":
+        return _("{outcome} ({means}), recorded by {name}, {when}.").format(**values)
+    if decision.acting_for_id:
+        return _("{outcome} by {name}, acting for {approver}, with a tap in the chat, {when}.").format(
+            **values
+        )
+    return _("{outcome} by {name} with a tap in the chat, {when}.").format(**values)
 
 
 async def still_allows(req: Request, action: str, tz: tzinfo | None = None) -> None:

@@ -18,6 +18,7 @@ from notices.buttons import approve_reject, button
 from notices.cards import attachment_ids, request_card
 from notices.copies import webmaster_group
 from notices.outbox import Build, enqueue_group, notify
+from notices.wording import reason_text
 
 if TYPE_CHECKING:
     from models.workflow import Change
@@ -151,7 +152,8 @@ async def _owner_notice(
     rt: Runtime, change: Change, audience: str, person: Person, locale: str, now: datetime
 ) -> Outgoing | None:
     req, action = change.request, change.action
-    reason = change.decision.reason if change.decision else ""
+    decision = change.decision
+    reason = reason_text(decision.reason_code, decision.reason) if decision else ""
     if action == "approve":
         text = _("Your request {ref} was approved and is going to the webmasters.").format(
             ref=req.ref
@@ -198,7 +200,8 @@ async def _decider_notice(
     if change.action == "withdraw":
         text = _("Request {ref} was withdrawn by its owner; nothing to decide.").format(ref=req.ref)
     elif change.action == "return":
-        reason = change.decision.reason if change.decision else ""
+        decision = change.decision
+        reason = reason_text(decision.reason_code, decision.reason) if decision else ""
         text = _("The webmasters could not publish {ref}. Reason: {reason}").format(
             ref=req.ref, reason=reason or "-"
         )

@@ -208,6 +208,15 @@ class LineChannel:
         await self.api.set_default_rich_menu(created.rich_menu_id)
         return created.rich_menu_id
 
+    async def profile_language(self, user: str) -> str | None:
+        """LINE webhooks carry no language: the profile has the one the phone is set to."""
+        assert self.api is not None
+        try:
+            return (await self.api.get_profile(user)).language
+        except ApiException as exc:
+            log.info("LINE profile of %s not read: %s", user[:6], exc.status)
+            return None
+
     async def quota(self) -> tuple[str, int | None, int]:
         """(type, monthly limit or None, used this month)."""
         assert self.api is not None

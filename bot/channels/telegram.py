@@ -114,7 +114,7 @@ class TelegramChannel:
         message = Outgoing.from_dict(row.payload)
         try:
             if message.edit_of is not None:
-                return await self._remove_buttons(row.chat_id, message)
+                return await self._edit(row.chat_id, message)
             sent = await self.bot.send_message(
                 chat_id=row.chat_id,
                 text=render_html(message),
@@ -143,18 +143,32 @@ class TelegramChannel:
         except TelegramError as exc:
             return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
 
-    async def _remove_buttons(self, chat_id: str, message: Outgoing) -> Delivery:
+    async def _edit(self, chat_id: str, message: Outgoing) -> Delivery:
+        """A sent card's buttons off; with text, the card rewritten to say how it ended."""
         target = message.extra.get("message_id")
         if not target:
             return Delivery(ok=True)
         try:
-            await self.bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=int(target), reply_markup=None
-            )
+            if message.text:
+                await self.bot.edit_message_text(
+                    chat_id=chat_id,
+                    message_id=int(target),
+                    text=render_html(message),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=None,
+                    disable_web_page_preview=True,
+                )
+            else:
+                await self.bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=int(target), reply_markup=None
+                )
         except BadRequest as exc:
             # "message is not modified" or gone: the buttons are not there either way.
             log.info("edit of %s/%s skipped: %s", chat_id, target, exc)
         return Delivery(ok=True)
+
+    async def profile_language(self, user: str) -> str | None:
+        return None  # every Telegram update carries the sender's language_code
 
     async def download(self, file: FileRef) -> FileFetch:
         if file.size is not None and file.size > DOWNLOAD_MAX:
@@ -303,6 +317,8 @@ def render_html(message: Outgoing) -> str:
         parts.append(
             "<i>" + html.escape(_("Type a date such as 25/11/2569 or 25 พ.ย. 69.")) + "</i>"
         )
+    if card is not None and card.footer:
+        parts.append("<i>" + html.escape(card.footer) + "</i>")
     text = "\n\n".join(parts)
     if len(text) > TEXT_MAX:
         text = html.escape(message.text[: TEXT_MAX - 200]) + "…"
