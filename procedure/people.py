@@ -64,9 +64,7 @@ async def find_person_any(org_id: int, name_or_id: str) -> Person:
     )
 
 
-async def deactivate(
-    rt: Runtime, person: Person, actor_id: int | None, now: datetime
-) -> HandOver:
+async def deactivate(rt: Runtime, person: Person, actor_id: int | None, now: datetime) -> HandOver:
     """Stop a person acting: their taps and commands are refused, their work is handed on."""
     async with in_transaction():
         changed = await Person.filter(id=person.id, org_id=rt.org_id, active=True).update(
@@ -279,4 +277,3 @@ async def _tell_admins(
             return Outgoing(text="\n".join(lines))
 
         await notify(admin, build, default_locale=rt.default_locale, kind="person.handover")
-

@@ -17,6 +17,7 @@ from models.request import Request
 from procedure.delegation import delegate
 from procedure.people import deactivate
 from tests.factories import draft
+from tests.harness import Actor
 from tests.test_decide_publish import pending
 
 OTHER = {"line": "telegram", "telegram": "line"}
@@ -135,3 +136,45 @@ def office_cli(sqlite_template, tmp_path):
     admin = operator(tmp_path, copy_database(sqlite_template, tmp_path / "webpub.sqlite3"))
     asyncio.run(_approved_request(admin.database_url, tmp_path))
     return admin
+
+
+@pytest.mark.parametrize("platform", ["line", "telegram"])
+async def test_a_role_removed_in_chat_counts_from_the_next_tap(world, platform):
+    owner = await world.enrol("สมศรี", on="line")
+    palad = await world.enrol("ปลัดไพศาล", Role.APPROVER, on=OTHER[platform])
+    admin = await world.enrol("ผู้ดูแลระบบ", Role.ADMIN, on=platform)
+    req = await pending(world, owner)
+    _card, approve = palad.find_button("อนุมัติ")
+
+    listing = (await admin.says("/people"))[-1]
+    assert "ปลัดไพศาล" in listing and "ผู้อนุมัติ" in listing
+    await admin.taps("ปลัดไพศาล")
+    shown = await admin.taps("− ผู้อนุมัติ")
+    assert "ผู้อนุมัติ" not in shown[-1].split(":", 1)[1]
+
+    await palad.taps_data(callback(approve))
+    assert "ผู้อนุมัติ" in palad.last_text  # "only the approver can decide this"
+    assert (await Request.get(id=req.id)).status == Status.PENDING
+
+    await admin.taps("+ ผู้อนุมัติ")
+    await palad.taps_data(callback(approve))
+    assert (await Request.get(id=req.id)).status == Status.APPROVED
+
+
+async def test_people_in_chat_invites_and_deactivates_with_the_admins_told(world):
+    admin = await world.enrol("ผู้ดูแลระบบ", Role.ADMIN, on="telegram")
+    other_admin = await world.enrol("ผู้ดูแลสำรอง", Role.ADMIN, on="line")
+    web = await world.enrol("วิรัช", Role.WEBMASTER, on="line")
+    await admin.says("/people")
+    await admin.taps("เชิญ")
+    (invitation,) = await admin.says("สมหญิง รักงาน")
+    code = invitation.split(":", 1)[1].split()[0]
+    newcomer = Actor(world, "line", "U" + "7" * 32, "สมหญิง")
+    assert "สมหญิง รักงาน" in (await newcomer.says(code))[0]
+
+    await admin.says("/people")
+    await admin.taps("วิรัช")
+    await admin.taps("ระงับการใช้งาน")
+    assert not (await Person.get(id=web.person_id)).active
+    assert any("วิรัช" in t for t in other_admin.new_texts())
+    assert "สิ้นสุด" in (await web.says("/tasks"))[-1]
