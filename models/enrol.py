@@ -112,7 +112,9 @@ async def redeem(
             if existing is not None and existing.person_id != person.id:
                 raise CodeRefused()
         elif existing is not None:
-            person = await Person.get(id=existing.person_id)
+            person = await Person.get_or_none(id=existing.person_id, org_id=org_id)
+            if person is None:
+                raise CodeRefused()  # an account of another organization stays there
         else:
             person = await Person.create(
                 org_id=org_id,

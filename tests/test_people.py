@@ -178,3 +178,25 @@ async def test_people_in_chat_invites_and_deactivates_with_the_admins_told(world
     assert not (await Person.get(id=web.person_id)).active
     assert any("วิรัช" in t for t in other_admin.new_texts())
     assert "สิ้นสุด" in (await web.says("/tasks"))[-1]
+
+
+async def test_a_deactivated_webmasters_claimed_task_opens_again_for_the_other(world):
+    owner = await world.enrol("สมศรี", on="line")
+    palad = await world.enrol("ปลัดไพศาล", Role.APPROVER, on="telegram")
+    leaving = await world.enrol("สุภารัตน์", Role.WEBMASTER, on="line")
+    staying = await world.enrol("วิรัช", Role.WEBMASTER, on="telegram")
+    admin = await world.enrol("ผู้ดูแลระบบ", Role.ADMIN, on="telegram")
+    req = await pending(world, owner)
+    await palad.taps("อนุมัติ")
+    await leaving.taps("รับงาน")
+    staying.new_texts()
+
+    await admin.says("/people")
+    await admin.taps("สุภารัตน์")
+    await admin.taps("ระงับการใช้งาน")
+    (again,) = [t for t in staying.new_texts() if req.ref in t]
+    assert "สุภารัตน์" in again
+    await staying.taps("รับงาน")
+    await staying.taps("เผยแพร่แล้ว")
+    await staying.says("https://www.mukdahancity.go.th/news/2569/job-001")
+    assert (await Request.get(id=req.id)).status == Status.PUBLISHED
