@@ -200,3 +200,21 @@ async def test_a_deactivated_webmasters_claimed_task_opens_again_for_the_other(w
     await staying.taps("เผยแพร่แล้ว")
     await staying.says("https://www.mukdahancity.go.th/news/2569/job-001")
     assert (await Request.get(id=req.id)).status == Status.PUBLISHED
+
+
+async def test_a_verbal_approval_names_an_approver_other_than_the_recorder(world):
+    owner = await world.enrol("สมศรี", on="line")
+    palad = await world.enrol("ปลัดไพศาล", Role.APPROVER, Role.WEBMASTER, on="telegram")
+    req = await pending(world, owner, urgent=True)
+    await palad.says(f"/verbal {req.ref}")
+    await palad.taps("โทรศัพท์")
+    (refused,) = await palad.taps("เมื่อสักครู่")
+    assert "ผู้บันทึก" in refused  # the Palad cannot record his own verbal approval
+    assert (await Request.get(id=req.id)).status == Status.PENDING
+
+    deputy = await world.enrol("รองปลัดสมพร", Role.APPROVER, on="line")
+    await palad.says(f"/verbal {req.ref}")
+    await palad.taps("โทรศัพท์")
+    await palad.taps("เมื่อสักครู่")
+    assert (await Request.get(id=req.id)).status == Status.APPROVED
+    assert any("ยืนยัน" in b for b in deputy.button_labels())  # the deputy is asked to confirm
