@@ -18,6 +18,7 @@ from bot.delivery import OutboxWorker
 from bot.inbox import InboxProcessor
 from bot.keys import CHANNELS, INBOX, METRICS, ORG, OUTBOX, ROUTER, RUNTIME, SETTINGS
 from bot.metrics import Metrics
+from bot.redaction import protect_logs
 from bot.settings import Settings
 from bot.webhooks import line_webhook, telegram_webhook
 from core.org_config import OrgConfig
@@ -90,6 +91,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     await open_db(settings.database_url)
     rt = await build_runtime(settings, app[ORG])
     app[RUNTIME] = rt
+    protect_logs(settings.secret_key)  # and again for the loggers made since the channels were
     for channel in app[CHANNELS].values():
         await channel.start()
     outbox = OutboxWorker(app[CHANNELS], StoredAttachments(rt), app[METRICS])

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.secrets import signing_key_file
 from bot.settings import Settings
 from core.org_config import OrgConfig, load_org_config
 from core.runtime import Runtime
@@ -49,9 +49,4 @@ def derive_secret(explicit: str | None, data_dir: Path) -> bytes:
     """The signing key: WEBPUB_SECRET_KEY, else one kept in the data directory."""
     if explicit:
         return hashlib.sha256(explicit.encode()).digest()
-    path = data_dir / "secret.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(secrets.token_bytes(32))
-        path.chmod(0o600)
-    return path.read_bytes()
+    return signing_key_file(data_dir)

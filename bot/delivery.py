@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from bot.channels import AttachmentSource, Channel, Delivery
 from bot.loop import drain_forever
 from bot.metrics import Metrics
-from core.events import Outgoing
+from core.events import SECRET, Outgoing
 from models.enums import Channel as Platform
 from models.enums import OutboxStatus
 from models.messaging import OutboxMessage
@@ -200,6 +200,7 @@ class OutboxWorker:
             await OutboxMessage.filter(id__in=ids[1:]).update(
                 status=OutboxStatus.SENT, sent_at=now, used_push=result.used_push
             )
+            await _forget_codes(batch)
             return
         attempts = head.attempts + 1
         if result.reply_refused:
@@ -218,6 +219,7 @@ class OutboxWorker:
             await OutboxMessage.filter(id__in=ids).update(
                 status=OutboxStatus.DEAD, last_error=result.error[:2000]
             )
+            await _forget_codes(batch)
             return
         wait = result.retry_after if result.retry_after is not None else backoff(attempts)
         await OutboxMessage.filter(id__in=ids).update(
@@ -247,3 +249,14 @@ class OutboxWorker:
             )
             rerouted = True
         return rerouted
+
+
+CODE_WIPED = "(a one-time code was sent here; it is not kept after delivery)"
+
+
+async def _forget_codes(batch: list[OutboxMessage]) -> None:
+    """Once delivered (or given up), a message with a one-time code keeps no trace of the code."""
+    for row in batch:
+        if row.payload.get("extra", {}).get(SECRET):
+            wiped = Outgoing(text=CODE_WIPED).to_dict()
+            await OutboxMessage.filter(id=row.id).update(payload=wiped, reply_token=None)

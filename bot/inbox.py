@@ -133,7 +133,10 @@ class InboxProcessor:
                 incoming = replace(incoming, language=language)
         if channel is not None and incoming is not None and incoming.file is not None:
             known = await Identity.filter(
-                channel=incoming.channel, platform_user_id=incoming.user
+                channel=incoming.channel,
+                platform_user_id=incoming.user,
+                person__active=True,
+                person__org_id=self.rt.org_id,
             ).exists()
             if known:
                 try:
@@ -161,7 +164,12 @@ class InboxProcessor:
         identity = await Identity.get_or_none(
             channel=incoming.channel, platform_user_id=incoming.user
         )
-        person = await Person.get_or_none(id=identity.person_id) if identity else None
+        # Scoped to this organization: an account enrolled elsewhere is a stranger here.
+        person = (
+            await Person.get_or_none(id=identity.person_id, org_id=self.rt.org_id)
+            if identity
+            else None
+        )
         locale = pick_locale(
             person.locale if person else None, incoming.language, self.rt.default_locale
         )
@@ -175,7 +183,10 @@ class InboxProcessor:
             upload=upload,
         )
         with using_locale(locale):
-            await handle(self.router, ctx)
+            if person is not None and not person.active:
+                refuse_deactivated(ctx)
+            else:
+                await handle(self.router, ctx)
         await write_replies(ctx)
         return ctx
 
@@ -223,6 +234,21 @@ class InboxProcessor:
             incoming.channel, incoming.chat, Outgoing(text=sorry), reply_token=incoming.reply_token
         )
         self.outbox_wakeup.set()
+
+
+def refuse_deactivated(ctx: Context) -> None:
+    """A deactivated person's tap, command or message: a polite no, and nothing else happens."""
+    incoming = ctx.incoming
+    if incoming.kind not in ("button", "message"):
+        return  # follows, leaves and the like need no answer
+    text = _(
+        "Your access to the website publishing service has ended, so this cannot be done. "
+        "If that is a mistake, please contact the administrator."
+    )
+    if incoming.kind == "button":
+        ctx.notice = text[:200]
+    if incoming.kind == "button" or incoming.chat == incoming.user:
+        ctx.reply(text)  # in a group, a message is not answered: the bot stays quiet there
 
 
 def _enrols(incoming: Incoming) -> bool:

@@ -12,6 +12,7 @@ from bot.app import create_app
 from bot.boot import load_org
 from bot.channels import RawEvent
 from bot.keys import CHANNELS, INBOX
+from bot.secrets import TELEGRAM_SECRET_FILE
 from bot.settings import Settings
 
 log = logging.getLogger("webpub")
@@ -32,8 +33,9 @@ async def serve(settings: Settings, *, telegram_polling: bool = False) -> None:
         log.info("try it at http://%s:%s/sandbox", settings.host, settings.port)
     if settings.telegram_enabled and not settings.telegram_secret_token:
         log.warning(
-            "WEBPUB_TELEGRAM_SECRET_TOKEN is not set: webhooks must carry the secret derived from "
-            "the token, which `webpub telegram set-webhook URL` registers with Telegram"
+            "WEBPUB_TELEGRAM_SECRET_TOKEN is not set: webhooks must carry the random secret kept in "
+            "%s, which `webpub telegram set-webhook URL` registers with Telegram",
+            settings.data_dir / TELEGRAM_SECRET_FILE,
         )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -73,6 +73,10 @@ class Card:
     footer: str = ""
 
 
+# Outgoing.extra key: the message carries a one-time code, wiped from the outbox once delivered.
+SECRET = "secret"
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message to one chat, before a channel renders it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.events import SECRET, Outgoing
 from handlers.base import Context
 from handlers.guards import role_label
 from handlers.routing import Router
@@ -10,6 +11,7 @@ from models import enrol as codes
 from models.directory import roles_of
 from models.enums import Role
 from models.people import Identity
+from procedure.enrolment import Account, spend_code
 
 looks_like_code = codes.looks_like_code
 
@@ -20,7 +22,8 @@ async def stranger(ctx: Context) -> None:
     """Someone not enrolled: a code enrols them, anything else gets the explanation only."""
     text = (ctx.incoming.text or "").strip()
     head, _sep, rest = text.partition(" ")
-    candidate = rest if head.removeprefix("/").split("@")[0].lower() in ("start", "เริ่ม") else text
+    command = head.removeprefix("/").split("@")[0].lower()
+    candidate = rest if command in ("start", "เริ่ม", "link", "เชื่อมบัญชี") else text
     if candidate and codes.looks_like_code(candidate):
         await redeem_code(ctx, candidate)
         return
@@ -40,23 +43,10 @@ def how_to_enrol(ctx: Context) -> str:
 
 async def redeem_code(ctx: Context, code: str) -> None:
     incoming = ctx.incoming
-    try:
-        person, kind = await codes.redeem(
-            ctx.rt.org_id,
-            code,
-            incoming.channel,
-            incoming.user,
-            incoming.chat,
-            display_name=incoming.display_name,
-            language_code=incoming.language,
-        )
-    except codes.CodeRefused:
-        ctx.reply(
-            _(
-                "That code is not valid: it may be mistyped, used already or expired. Please ask the administrator for a new one."
-            )
-        )
-        return
+    account = Account(
+        incoming.channel, incoming.user, incoming.chat, incoming.display_name, incoming.language
+    )
+    person, kind = await spend_code(ctx.rt, account, code, ctx.now)  # a Refusal says why not
     ctx.person = person
     ctx.identity = await Identity.get(channel=incoming.channel, platform_user_id=incoming.user)
     roles = sorted(await roles_of(person.id), key=list(Role).index)
@@ -109,6 +99,8 @@ async def help_message(ctx: Context) -> str:
     if roles & {Role.APPROVER, Role.ADMIN}:
         extra.append(_("/reassign WP-2569-0001 NAME: hand a decision to someone (approver, admin)"))
         extra.append(_("/delegate NAME FROM UNTIL: name an acting approver (approver, admin)"))
+    if Role.ADMIN in roles:
+        extra.append(_("/people: who is enrolled, roles, deactivate, invite (admin)"))
     if roles & {Role.WEBMASTER, Role.ADMIN}:
         extra.append(
             _("/webmastergroup: typed in a group, send the tasks there (webmaster, admin)")
@@ -138,9 +130,7 @@ async def link(ctx: Context, rest: str) -> None:
     if rest and codes.looks_like_code(rest):
         await redeem_code(ctx, rest)
         return
-    code = await codes.create_link_code(ctx.rt.org_id, ctx.person.id)
-    ctx.reply(
-        _("Send this code to the bot on your other platform within 15 minutes: {code}").format(
-            code=code
-        )
-    )
+    code = await codes.create_link_code(ctx.rt.org_id, ctx.person.id, key=ctx.rt.secret_key)
+    text = _("Send this code to the bot on your other platform within 10 minutes: {code}")
+    # The code is wiped from the outbox once delivered (bot/delivery.py): not kept in clear.
+    ctx.reply(Outgoing(text=text.format(code=code), extra={SECRET: True}))

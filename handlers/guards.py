@@ -74,6 +74,8 @@ async def own_dialog(
 
 async def deciding_for(ctx: Context, req: Request | None = None) -> int | None:
     """For whom the person decides (None: in their own right); refuse anyone who may not."""
+    if ctx.person is not None and req is not None and req.owner_id == ctx.person.id:
+        raise Refusal(_("You cannot decide or check your own request."))
     if ctx.person is not None:
         allowed, acting_for = await may_decide(ctx.rt, ctx.person.id, ctx.now, req)
         if allowed:

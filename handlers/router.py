@@ -16,6 +16,7 @@ from handlers import (
     enrol,
     groups,
     language,
+    people,
     publish,
     reminders,
     revise,
@@ -27,7 +28,8 @@ from handlers.common import in_group
 from handlers.guards import refuse
 from handlers.routing import Router
 from locales import _
-from models.messaging import ButtonToken, Dialog
+from models.messaging import Dialog
+from notices.buttons import find_token
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ def build_router() -> Router:
         reminders.router,
         delegate.router,
         groups.router,
+        people.router,
         language.router,
     )
 
@@ -144,7 +147,7 @@ async def _button(router: Router, ctx: Context) -> None:
     if verb == "menu" and token in router.commands:
         await router.commands[token](ctx, "")  # the LINE rich menu
         return
-    row = await ButtonToken.get_or_none(token=token) if token else None
+    row = await find_token(token, ctx.rt.org_id) if token else None
     if row is None or row.action != verb or verb not in router.buttons:
         ctx.notice = _("This button is no longer valid.")
         ctx.reply(_("This button is no longer valid. Type /status to see your requests."))

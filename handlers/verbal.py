@@ -22,11 +22,11 @@ from handlers.guards import own_button, own_dialog, require_role, typed_text
 from handlers.routing import Router
 from locales import N_, _, using_locale
 from models import workflow
-from models.directory import deciders
 from models.enums import Role, Status
 from models.messaging import ButtonToken, Dialog
 from models.request import Request
 from notices.copies import retire_buttons
+from procedure.decisions import verbal_approver
 
 FLOW = "verbal"
 ASK_HOW = "verbal.how"
@@ -171,11 +171,10 @@ async def _record(ctx: Context, dialog: Dialog, when: datetime) -> None:
     """Approve verbally: by whom (the approver of the day), how and when, recorded by this person."""
     req = await Request.get(id=dialog.request_id)
     await dialog.delete()
-    approvers = await deciders(ctx.rt.org_id, ctx.rt.today(ctx.now))
-    approver = approvers[0] if approvers else None
     means = dialog.data.get("means", "")
     await require_role(ctx, *RECORDERS)
     await _urgent_waiting(ctx, req)
+    approver = await verbal_approver(ctx.rt, req, ctx.person.id, ctx.now)
     change = await procedure.transition(
         ctx.rt,
         req.id,

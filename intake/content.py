@@ -9,14 +9,15 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
 from enum import StrEnum
 from functools import cache
 from pathlib import PurePosixPath
 
 from core.errors import Refusal
 from intake.names import extension_of, sanitize_name
-from locales import N_, _
+from intake.office import office_finding
+from intake.pdf import PdfRefused, refuse_pdf_active_content
+from locales import _
 
 MIB = 1024 * 1024
 MAX_ENTRIES = 10_000  # zip-bomb guard: real Office files and archives have far fewer parts
@@ -27,10 +28,6 @@ EOCD_SEARCH = 22 + 0xFFFF  # ZIP APPNOTE 4.3.16: end record (22 bytes) plus the 
 PEEK = 64  # bytes read from the start of each archive part to recognise a program
 ODF_MIMETYPE_MAX = 100  # ODF 1.2 part 3, 3.3: the "mimetype" part holds only a MIME type
 CONTENT_TYPES_MAX = MIB  # OOXML [Content_Types].xml read to find macro-enabled parts
-OBJSTM_MAX = 8 * MIB  # inflated bytes read from one PDF object stream (ISO 32000-1 7.5.7)
-OBJSTM_BUDGET = 64 * MIB  # inflated bytes read from all object streams of one PDF
-OBJSTM_TOLL = 1024  # budget charged per object stream, so a flood of tiny ones ends early too
-INFLATE_CHUNK = 4096  # compressed bytes per step: at most ~4 MB inflated (Deflate tops at 1032:1)
 OLE_ENTRY = 128  # [MS-CFB] 2.6: a directory entry is 128 bytes, its name 64 bytes of UTF-16LE
 PDF_HEADER_PROBE = 1024  # readers accept a PDF header within the first 1024 bytes (ISO 32000-1 H.3)
 
@@ -95,14 +92,12 @@ OLE_KINDS = (
     ("PowerPoint Document", "application/vnd.ms-powerpoint"),
 )
 OLE_MACRO_STREAMS = ("Macros", "_VBA_PROJECT_CUR", "_VBA_PROJECT")
+OLE_OBJECT_POOL = "ObjectPool"  # [MS-DOC] 2.1.5: the storage of embedded OLE objects
 OOXML_PARTS = (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX))
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 TEXT_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 MIME_SHAPE = re.compile(r"[a-z0-9.+-]+/[a-z0-9.+-]+")
-PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r /\[\]()<>{}%]+)")  # ISO 32000-1 7.3.5
-PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-PDF_STREAM = re.compile(rb"stream\r?\n")
 
 
 class FileProblem(StrEnum):
@@ -123,26 +118,13 @@ class FileProblem(StrEnum):
     COMPRESSION_RATIO = "compression_ratio"
     ENCRYPTED = "encrypted"
     NESTED_PROGRAM = "nested_program"
-
-
-PDF_SCRIPT = N_(
-    "PDF files with JavaScript are not accepted. "
-    "Please save or print the document to PDF again, without scripts."
-)
-PDF_LAUNCH = N_(
-    "PDF files that start other programs are not accepted. "
-    "Please save or print the document to PDF again."
-)
-PDF_EMBEDDED = N_(
-    "PDF files with other files attached inside are not accepted. Please send each file on its own."
-)
-PDF_FORBIDDEN = {
-    b"JS": (FileProblem.PDF_SCRIPT, PDF_SCRIPT),
-    b"JavaScript": (FileProblem.PDF_SCRIPT, PDF_SCRIPT),
-    b"Launch": (FileProblem.PDF_LAUNCH, PDF_LAUNCH),
-    b"EmbeddedFile": (FileProblem.PDF_EMBEDDED, PDF_EMBEDDED),
-    b"EmbeddedFiles": (FileProblem.PDF_EMBEDDED, PDF_EMBEDDED),
-}
+    PDF_XFA_SCRIPT = "pdf_xfa_script"
+    PDF_ENCRYPTED = "pdf_encrypted"
+    PDF_UNREADABLE = "pdf_unreadable"
+    OLE_OBJECT = "ole_object"
+    ACTIVEX = "activex"
+    EXTERNAL_TEMPLATE = "external_template"
+    POLYGLOT = "polyglot"
 
 
 class FileRefused(Refusal):
@@ -166,6 +148,46 @@ def macros_refused() -> FileRefused:
     return FileRefused(message, FileProblem.MACROS)
 
 
+def office_refused(problem: FileProblem) -> FileRefused:
+    """The refusal of an Office or ODF document with an object, a control or a remote part."""
+    messages = {
+        FileProblem.OLE_OBJECT: _(
+            "Office files with embedded objects (OLE) are not accepted. "
+            "Please paste the content itself, or send the object as a file of its own."
+        ),
+        FileProblem.ACTIVEX: _(
+            "Office files with ActiveX controls are not accepted. "
+            "Please remove the controls and send the file again."
+        ),
+        FileProblem.EXTERNAL_TEMPLATE: _(
+            "The document loads a template or object from another place (a remote template), "
+            "which is not accepted. Please save it as a plain document and send it again."
+        ),
+    }
+    return FileRefused(messages[problem], problem)
+
+
+def polyglot_refused(mime: str) -> FileRefused:
+    """The refusal of a file that is two formats at once (a PDF that is also a ZIP archive)."""
+    kind = "PDF" if mime == PDF else mime.split("/")[-1].upper()
+    message = _(
+        "The file is a {kind} and a ZIP archive at the same time, as disguised files are. "
+        "Please save the document again and send only the document."
+    )
+    return FileRefused(message.format(kind=kind), FileProblem.POLYGLOT)
+
+
+def _is_zip_too(data: bytes) -> bool:
+    """Whether a file that is not a ZIP also carries a ZIP archive a ZIP reader would open."""
+    if b"PK\x05\x06" not in data[-EOCD_SEARCH:]:
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return bool(archive.infolist())
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+        return False
+
+
 def verify_content(data: bytes, extension: str) -> str:
     """The file's MIME type once its content proves to be what the extension claims."""
     if _looks_like_program(data):
@@ -176,6 +198,8 @@ def verify_content(data: bytes, extension: str) -> str:
             raise NotGenuine
         _refuse_active_flat(data, mime)
         return MIME_BY_EXTENSION.get(extension, mime)
+    if b"%PDF-" in data[:PDF_HEADER_PROBE]:
+        raise polyglot_refused(PDF)  # a reader would open it as a PDF as well
     archive = _open_archive(data)
     with archive:
         mime = _archive_mime(archive)
@@ -229,11 +253,18 @@ def _is_text(data: bytes) -> bool:
 
 def _refuse_active_flat(data: bytes, mime: str) -> None:
     """Refuse PDF actions and scripts, and legacy Office files with macros."""
+    if _is_zip_too(data):
+        raise polyglot_refused(mime)
     if mime == PDF:
-        _refuse_pdf_actions(data)
+        try:
+            refuse_pdf_active_content(data)
+        except PdfRefused as refused:
+            raise FileRefused(refused.message, FileProblem(refused.kind)) from None
     elif data.startswith(OLE_MAGIC):
         if any(_ole_has_entry(data, stream) for stream in OLE_MACRO_STREAMS):
             raise macros_refused()
+        if _ole_has_entry(data, OLE_OBJECT_POOL):
+            raise office_refused(FileProblem.OLE_OBJECT)
 
 
 @cache
@@ -247,55 +278,6 @@ def _ole_entry(name: str) -> re.Pattern[bytes]:
 def _ole_has_entry(data: bytes, name: str) -> bool:
     """Whether an OLE compound file has a storage or stream of this name."""
     return any(m.start() % OLE_ENTRY == 0 for m in _ole_entry(name).finditer(data))
-
-
-def _pdf_names(raw: bytes) -> Iterator[tuple[bytes, int]]:
-    """Each PDF name in raw bytes with #xx escapes decoded, and the offset where it ends."""
-    for match in PDF_NAME.finditer(raw):
-        name = match.group(1)
-        if b"#" in name:
-            name = PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name)
-        yield name, match.end()
-
-
-def _refuse_pdf_name(name: bytes) -> None:
-    """Refuse a PDF that uses a name of a script, a launch action or an attached file."""
-    found = PDF_FORBIDDEN.get(name)
-    if found is not None:
-        reason, message = found
-        raise FileRefused(_(message), reason)
-
-
-def _refuse_pdf_actions(raw: bytes) -> None:
-    """Refuse JavaScript, launch actions and attached files, also inside object streams."""
-    budget, seen = OBJSTM_BUDGET, set()
-    for name, end in _pdf_names(raw):
-        _refuse_pdf_name(name)
-        if name != b"ObjStm" or budget <= 0:
-            continue
-        start = PDF_STREAM.search(raw, end)
-        if start is None or start.end() in seen:
-            continue
-        seen.add(start.end())
-        inner = _inflate(raw, start.end(), min(budget, OBJSTM_MAX))
-        budget -= len(inner) + OBJSTM_TOLL
-        for inner_name, _end in _pdf_names(inner):
-            _refuse_pdf_name(inner_name)
-
-
-def _inflate(raw: bytes, start: int, limit: int) -> bytes:
-    """About limit bytes of a Flate stream starting at start ("" if it is not Flate)."""
-    inflater, pieces, size = zlib.decompressobj(), [], 0
-    view = memoryview(raw)
-    try:  # small slices: zlib copies what it leaves unread, so big ones cost time per stream
-        for at in range(start, min(len(raw), start + limit), INFLATE_CHUNK):
-            pieces.append(inflater.decompress(view[at : at + INFLATE_CHUNK]))
-            size += len(pieces[-1])
-            if inflater.eof or size >= limit:
-                break
-    except zlib.error:
-        return b""
-    return b"".join(pieces)[:limit]
 
 
 def _open_archive(data: bytes) -> zipfile.ZipFile:
@@ -389,6 +371,10 @@ def _refuse_archive_content(archive: zipfile.ZipFile, mime: str) -> None:
     """Refuse macros and programs inside an Office, ODF or ZIP container."""
     if _has_macros(archive, mime):
         raise macros_refused()
+    if mime.startswith(ODF) or mime in (DOCX, XLSX, PPTX):
+        finding = office_finding(archive, is_odf=mime.startswith(ODF))
+        if finding is not None:
+            raise office_refused(FileProblem(finding))
     for info in archive.infolist():
         if info.is_dir():
             continue

@@ -45,6 +45,9 @@ async def ensure_organization(org: OrgConfig) -> Organization:
 
 
 async def roles_of(person_id: int) -> set[Role]:
+    """A person's roles, staff included; none at all once they are deactivated."""
+    if not await Person.filter(id=person_id, active=True).exists():
+        return set()
     rows = await RoleAssignment.filter(person_id=person_id).values_list("role", flat=True)
     return {Role(r) for r in rows} | {Role.STAFF}
 
@@ -73,6 +76,15 @@ async def deciders(org_id: int, day: date) -> list[Person]:
     return await people_with_role(org_id, Role.APPROVER)
 
 
+async def deciders_of(org_id: int, day: date, owner_id: int | None) -> list[Person]:
+    """Who decides a request today: the day's deciders, never its owner. When the owner is the
+    acting approver, the approvers they act for; an empty list means someone must be named."""
+    people = [p for p in await deciders(org_id, day) if p.id != owner_id]
+    if people:
+        return people
+    return [p for p in await people_with_role(org_id, Role.APPROVER) if p.id != owner_id]
+
+
 async def may_decide(
     rt: Runtime, person_id: int, now: datetime, request: Request | None = None
 ) -> tuple[bool, int | None]:
@@ -80,7 +92,12 @@ async def may_decide(
 
     The approver decides, or the acting approver under a delegation (for the approver); a
     request handed to someone (its assignee) may also be decided by them, for the day's approver.
+    Nobody active in this organization decides their own request.
     """
+    if not await Person.filter(id=person_id, org_id=rt.org_id, active=True).exists():
+        return False, None  # deactivated, or of another organization
+    if request is not None and (request.owner_id == person_id or request.org_id != rt.org_id):
+        return False, None  # nobody decides their own request, nor another org's
     day = rt.today(now)
     delegation = await active_delegation(rt.org_id, day)
     if delegation is not None and delegation.acting_id == person_id:

@@ -117,3 +117,19 @@ class GroupChat(Model):
     class Meta:
         table = "group_chat"
         unique_together = (("org", "purpose", "channel", "chat_id"),)
+
+
+class CodeThrottle(Model):
+    """Wrong codes from one platform account: counted per window, so guessing soon stops."""
+
+    id = fields.IntField(primary_key=True)
+    org = fields.ForeignKeyField("models.Organization", related_name="code_throttles")
+    channel = fields.CharEnumField(Channel, max_length=10)
+    platform_user_id = fields.CharField(max_length=100)
+    failures = fields.IntField(default=0)
+    window_started_at = fields.DatetimeField()
+    alerted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "code_throttle"
+        unique_together = (("channel", "platform_user_id"),)

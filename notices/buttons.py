@@ -59,3 +59,22 @@ async def approve_reject(
             _("Reject") + suffix, reject, request_id=request_id, data=data, style="danger"
         ),
     )
+
+
+async def find_token(token: str, org_id: int) -> ButtonToken | None:
+    """The server side of a tapped button, only when what it points at is this organization's."""
+    from models.people import Person
+    from models.request import Request, Task
+
+    row = await ButtonToken.get_or_none(token=token)
+    if row is None:
+        return None
+    checks = (
+        (row.request_id, Request.filter(id=row.request_id, org_id=org_id)),
+        (row.task_id, Task.filter(id=row.task_id, request__org_id=org_id)),
+        (row.person_id, Person.filter(id=row.person_id, org_id=org_id)),
+    )
+    for target, query in checks:
+        if target is not None and not await query.exists():
+            return None
+    return row

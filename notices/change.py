@@ -10,7 +10,7 @@ from core.events import Outgoing
 from core.runtime import Runtime
 from core.thaidate import format_date
 from locales import _, using_locale
-from models.directory import deciders, people_with_role
+from models.directory import deciders_of, people_with_role
 from models.enums import OutboxStatus, Role, Status, TaskStatus
 from models.messaging import OutboxMessage
 from models.people import GroupChat, Person
@@ -56,9 +56,17 @@ async def recipients(rt: Runtime, change: Change, now: datetime) -> list[tuple[s
         if audience == "owner":
             people = [await Person.get(id=req.owner_id)]
         elif audience == "deciders":
-            people = await deciders(rt.org_id, rt.today(now))
+            people = await deciders_of(rt.org_id, rt.today(now), req.owner_id)
+            if not people and change.action in NEED_A_DECIDER:
+                audience, people = "no_one", await people_with_role(rt.org_id, Role.ADMIN)
         elif audience == "checkers":
-            people = await people_with_role(rt.org_id, Role.CHECKER)
+            people = [
+                p
+                for p in await people_with_role(rt.org_id, Role.CHECKER)
+                if p.id != req.owner_id
+            ]
+            if not people:
+                audience, people = "no_one", await people_with_role(rt.org_id, Role.ADMIN)
         elif audience == "webmasters" and _scheduled(change):
             people = []  # told on the publish date (scheduler: open-tasks)
         elif audience == "webmasters" or (
@@ -74,13 +82,17 @@ async def recipients(rt: Runtime, change: Change, now: datetime) -> list[tuple[s
             person = (
                 await Person.get_or_none(id=last.person_id) if last and last.person_id else None
             )
-            people = [person] if person else await deciders(rt.org_id, rt.today(now))
+            people = [person] if person else await deciders_of(rt.org_id, rt.today(now), req.owner_id)
         else:
             people = []
         for person in people:
             if all(p.id != person.id for _a, p in found):
                 found.append((audience, person))
     return found
+
+
+# Changes that leave a request waiting for someone to decide or check it.
+NEED_A_DECIDER = ("submit", "pass")
 
 
 Render = Callable[[Runtime, "Change", str, Person, str, datetime], Awaitable[Outgoing | None]]
@@ -222,7 +234,23 @@ async def _decider_notice(
     return Outgoing(text=text)
 
 
+async def _no_one_notice(
+    rt: Runtime, change: Change, audience: str, person: Person, locale: str, now: datetime
+) -> Outgoing:
+    """To the admins: nobody but the owner may decide or check this request."""
+    req = change.request
+    owner = await Person.get(id=req.owner_id)
+    text = _(
+        "Request {ref} by {owner} needs someone else to decide or check it: the owner cannot "
+        "decide their own request. Please hand it over (/reassign {ref} NAME) or name an "
+        "acting approver (/delegate)."
+    ).format(ref=req.ref, owner=owner.name)
+    return Outgoing(text=text)
+
+
 def _renderer(change: Change, audience: str) -> Render:
+    if audience == "no_one":
+        return _no_one_notice
     if audience == "owner":
         return _owner_notice
     if audience in ("webmasters", "takedown"):

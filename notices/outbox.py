@@ -40,7 +40,7 @@ async def notify(
     not_before: datetime | None = None,
 ) -> OutboxMessage | None:
     """One notice to a person, built in their language; None when they have no chat or nothing to say."""
-    if await push_address(person) is None:
+    if not person.active or await push_address(person) is None:
         return None
     locale = await locale_of(person, default_locale)
     with using_locale(locale):
@@ -86,7 +86,10 @@ async def enqueue_push(
     kind: str = "notice",
     not_before: datetime | None = None,
 ) -> OutboxMessage | None:
-    """A notification to a person on their push address; None when they have no chat yet."""
+    """A notification to a person on their push address; None when they have no chat yet, or
+    are deactivated (they act no more, so they are told nothing more)."""
+    if not person.active:
+        return None
     address = await push_address(person)
     if address is None:
         return None
@@ -112,6 +115,20 @@ async def enqueue_group(
         kind=kind,
         channel=group.channel,
         chat_id=group.chat_id,
+        payload=message.to_dict(),
+        retry_key=str(uuid.uuid4()),
+    )
+
+
+async def enqueue_to_identity(
+    identity: Identity, message: Outgoing, *, kind: str = "notice"
+) -> OutboxMessage:
+    """A notification to one platform account of a person, whatever their push address."""
+    return await OutboxMessage.create(
+        person_id=identity.person_id,
+        kind=kind,
+        channel=identity.channel,
+        chat_id=identity.chat_id,
         payload=message.to_dict(),
         retry_key=str(uuid.uuid4()),
     )

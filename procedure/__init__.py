@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from core.runtime import Runtime
+from locales import _
 from models.enums import Status
 from models.request import Request
-from models.workflow import Change, Details, change_request
+from models.workflow import Change, Details, IllegalTransition, change_request
 from notices.change import notify_change
 
 
@@ -32,6 +33,8 @@ async def transition(
     reason, url, verbal_by, verbal_at.
     """
     now = now or datetime.now(UTC)
+    if action in DECISIONS and actor_id is not None:
+        await _refuse_own_request(request_id, actor_id)
     async with in_transaction():
         change = await change_request(
             rt, request_id, action, actor_id, now=now, details=Details(**details)
@@ -61,6 +64,15 @@ async def _retire_predecessor(
     await transition(
         rt, old.id, action, actor_id, now=now, successor=new.ref, url=new.published_url
     )
+
+
+# Actions that decide or check a request: never by its owner (separation of duties).
+DECISIONS = frozenset({"approve", "reject", "pass", "send_back", "confirm", "revoke"})
+
+
+async def _refuse_own_request(request_id: int, actor_id: int) -> None:
+    if await Request.filter(id=request_id, owner_id=actor_id).exists():
+        raise IllegalTransition(_("You cannot decide or check your own request."))
 
 
 async def submit(

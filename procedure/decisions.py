@@ -6,11 +6,12 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from core.errors import Refusal
 from core.events import Outgoing
 from core.runtime import Runtime
 from locales import _
 from models.audit import append_event
-from models.directory import deciders, may_decide, roles_of
+from models.directory import deciders, deciders_of, may_decide, roles_of
 from models.enums import Role, Status
 from models.people import Person
 from models.request import Decision, Request
@@ -40,6 +41,8 @@ async def reassign(rt: Runtime, req: Request, actor: Person, target: Person, now
     """Hand a pending decision to another person; they get the card, the approvers are told."""
     if target.id == req.owner_id:
         raise IllegalTransition(_("The owner of a request cannot decide it."))
+    if target.org_id != rt.org_id or not target.active:
+        raise IllegalTransition(_("{name} cannot decide requests.").format(name=target.name))
     async with in_transaction():
         changed = await Request.filter(id=req.id, status=Status.PENDING).update(
             assignee_id=target.id
@@ -60,7 +63,7 @@ async def reassign(rt: Runtime, req: Request, actor: Person, target: Person, now
             data={"ref": req.ref, "to": target.id},
         )
         await _send_card(rt, req, target, actor)
-        for person in await deciders(rt.org_id, rt.today(now)):
+        for person in await deciders_of(rt.org_id, rt.today(now), req.owner_id):
             if person.id not in (actor.id, target.id):
                 await _tell(rt, person, req, actor, target)
 
@@ -123,3 +126,17 @@ async def may_hand_over(person_id: int, rt: Runtime, now: datetime) -> bool:
         return True
     allowed, _acting = await may_decide(rt, person_id, now)
     return allowed
+
+
+async def verbal_approver(rt: Runtime, req: Request, recorder_id: int, now: datetime) -> Person:
+    """The approver named in a verbal approval: a decider of the day who is neither the
+    request's owner nor the person recording it; a Refusal when there is none."""
+    for person in await deciders_of(rt.org_id, rt.today(now), req.owner_id):
+        if person.id != recorder_id:
+            return person
+    raise Refusal(
+        _(
+            "A verbal approval needs an approver other than the owner of {ref} and the person "
+            "recording it. Please ask the administrator to name an acting approver."
+        ).format(ref=req.ref)
+    )

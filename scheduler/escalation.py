@@ -72,6 +72,8 @@ async def escalate_approvals(rt: Runtime, now: datetime) -> int:
         if due is None:
             continue
         for person in approvers if req.status == Status.PENDING else checkers:
+            if person.id == req.owner_id:
+                continue  # nobody is chased to decide their own request
             batches.add(person, Due(req.id, f"{due}:{tag(person)}", (req, now - since)))
     return await send_batches(rt, APPROVAL, batches, _approval_message)
 

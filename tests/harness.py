@@ -282,7 +282,7 @@ class World:
         user = f"U{n:032x}" if on == "line" else str(5000000 + n)
         actor = Actor(self, on, user, name, language=language)
         role = roles[0] if roles else Role.STAFF
-        code = await create_invite(self.rt.org_id, role, name, unit=unit)
+        code = await create_invite(self.rt.org_id, role, name, unit=unit, key=self.rt.secret_key)
         await actor.says(f"/start {code}" if on == "telegram" else code)
         from models.people import Identity, RoleAssignment
 

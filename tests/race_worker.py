@@ -103,7 +103,7 @@ async def _invite_all(rt: Runtime, names: list[str]) -> list[str]:
 
     async def one(name: str) -> str:
         try:
-            return await create_invite(rt.org_id, Role.STAFF, name)
+            return await create_invite(rt.org_id, Role.STAFF, name, key=rt.secret_key)
         except Exception as exc:
             return f"error: {exc!r}"
 

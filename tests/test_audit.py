@@ -35,7 +35,7 @@ async def _invite_everyone(database_url: str) -> None:
     async with database(database_url):
         org = await ensure_organization(load_org_config(ORG_EXAMPLE))
         for role, name in INVITES:
-            await create_invite(org.id, Role(role), name)
+            await create_invite(org.id, Role(role), name, key=b"k" * 32)
 
 
 @pytest.fixture

@@ -218,7 +218,7 @@ async def test_telegram_long_polling_feeds_the_same_inbox(world):
     from models.enrol import create_invite
     from tests.emulators import telegram_command_update
 
-    code = await create_invite(world.rt.org_id, Role.STAFF, "โพล")
+    code = await create_invite(world.rt.org_id, Role.STAFF, "โพล", key=world.rt.secret_key)
     world.tg.queue_update(telegram_command_update(6060, "/start", code, tg=world.tg))
     world.tg.queue_update(telegram_text_update(6060, "/help", tg=world.tg))
     poller = asyncio.create_task(poll_telegram(world.client.server.app))

@@ -69,7 +69,7 @@ async def test_language_unknown_choice_is_refused_politely_and_changes_nothing(w
 async def test_language_line_enrolment_reads_the_profile_language(world):
     user = "U" + "a" * 32
     world.line.add_profile(user, "Ann", language="en-US")
-    code = await create_invite(world.rt.org_id, Role.STAFF, "Ann Smith")
+    code = await create_invite(world.rt.org_id, Role.STAFF, "Ann Smith", key=world.rt.secret_key)
     ann = Actor(world, "line", user, "Ann Smith", language="en")
     await ann.says(code)
     assert ann.last_text.startswith("Welcome, Ann Smith!")

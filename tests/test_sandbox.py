@@ -41,7 +41,7 @@ async def test_sandbox_enrols_and_starts_a_request_in_the_browser(db_url, tmp_pa
         assert page.status == 200 and "webpub sandbox" in await page.text()
         from bot.keys import RUNTIME
 
-        code = await create_invite(app[RUNTIME].org_id, Role.STAFF, "ทดลอง")
+        code = await create_invite(app[RUNTIME].org_id, Role.STAFF, "ทดลอง", key=app[RUNTIME].secret_key)
         welcome = await said(client, "tester", text=f"/start {code}")
         assert any("ทดลอง" in t for t in welcome)
         asked = await said(client, "tester", text="/new")

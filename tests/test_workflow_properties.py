@@ -145,6 +145,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         else:
             self.deciders = self._active_with(Role.APPROVER)
         owner = self.people["owner"]
+        # Nobody decides or checks their own request: the owner is never among those told.
+        self.deciders = [pid for pid in self.deciders if pid != owner.id]
         for i in range(REQUESTS):
             req = await draft(
                 rt,
@@ -217,6 +219,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         before = self.status[rid]
         expected = workflow.TRANSITIONS.get((before, action))
         incomplete = action in ("submit", "submit_for_check") and rid == self.requests[-1]
+        own = actor == "owner" and action in procedure.DECISIONS
         counts = await self._counts()
         last_outbox = await OutboxMessage.all().order_by("-id").first()
         last_outbox_id = last_outbox.id if last_outbox else 0
@@ -231,22 +234,25 @@ class WorkflowMachine(RuleBasedStateMachine):
                 url=f"https://www.mukdahancity.go.th/news/{rid}",
             )
         except workflow.WorkflowError as exc:
-            assert expected is None or incomplete, (
+            assert expected is None or incomplete or own, (
                 f"{before} --{action}--> {expected} refused: {exc}"
             )
-            await self._check_refusal(rid, action, exc, counts, incomplete)
+            await self._check_refusal(rid, action, exc, counts, incomplete, own)
             return
+        assert not own, f"the owner could {action} their own request"
         assert expected is not None, f"{before} --{action}--> {change.after} is not in the table"
         assert not incomplete, "a request without its certification was submitted"
         assert (change.before, change.after) == (before, expected)
         event(f"reached {expected}")
         await self._check_change(rid, action, actor_id, change, counts, last_outbox_id)
 
-    async def _check_refusal(self, rid, action, exc, counts, incomplete) -> None:
+    async def _check_refusal(self, rid, action, exc, counts, incomplete, own=False) -> None:
         req = await Request.get(id=rid)
         assert (req.status, req.version) == (self.status[rid], self.version[rid])
         assert await self._counts() == counts, "a refused action left rows behind"
-        if incomplete and self.status[rid] == Status.DRAFT:
+        if own:
+            assert type(exc) is workflow.IllegalTransition
+        elif incomplete and self.status[rid] == Status.DRAFT:
             assert isinstance(exc, workflow.Incomplete)
             assert req.ref is None
         elif action in workflow.DECIDING and self.status[rid] not in UNDECIDED:
@@ -301,7 +307,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             elif audience == "deciders":
                 people = self.deciders
             elif audience == "checkers":
-                people = self._active_with(Role.CHECKER)
+                people = [pid for pid in self._active_with(Role.CHECKER) if pid != owner]
             elif audience == "webmasters" or (audience == "takedown" and after == Status.EXPIRED):
                 people = self._active_with(Role.WEBMASTER)
             elif audience == "decider":

@@ -5,8 +5,9 @@ The adapters are the only modules that import a platform SDK; they hold no busin
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.events import FileRef, Incoming
 from models.messaging import OutboxMessage
@@ -18,6 +19,36 @@ class WebhookRejected(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status = status
+
+
+JSON_DEPTH_MAX = 32  # platform payloads nest about 6 deep; deeper is an attack on the parsers
+
+
+def parse_json(body: bytes | str) -> Any:
+    """A webhook body as JSON, or a 400: malformed, or nested deeper than any platform nests."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise WebhookRejected(400, f"malformed body: {type(exc).__name__}") from None
+    if _depth_over(data, JSON_DEPTH_MAX):
+        raise WebhookRejected(400, f"body nested deeper than {JSON_DEPTH_MAX} levels")
+    return data
+
+
+def _depth_over(data: Any, limit: int) -> bool:
+    """Whether lists and objects nest deeper than limit (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 @dataclass(frozen=True)

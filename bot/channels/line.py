@@ -31,7 +31,15 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
-from bot.channels import AttachmentSource, Delivery, FileFetch, RawEvent, WebhookRejected
+from bot.channels import (
+    AttachmentSource,
+    Delivery,
+    FileFetch,
+    RawEvent,
+    WebhookRejected,
+    parse_json,
+)
+from bot.redaction import protect_logs
 from bot.settings import Settings
 from core.events import Button, Card, FileRef, Incoming, Outgoing
 from locales import _
@@ -76,6 +84,7 @@ class LineChannel:
         self._api_url = settings.line_api_url
         self._data_url = settings.line_data_api_url
         self._validator = SignatureValidator(self._secret)
+        protect_logs(self._secret, self._token)
         self._clients: list[AsyncApiClient] = []
         self.api: AsyncMessagingApi | None = None
         self.blob: AsyncMessagingApiBlob | None = None
@@ -104,12 +113,10 @@ class LineChannel:
             raise WebhookRejected(400, "body is not UTF-8") from None
         if not signature or not self._validator.validate(text, signature):
             raise WebhookRejected(401, "bad or missing x-line-signature")
-        try:
-            raw_events = json.loads(text)["events"]
-            if not isinstance(raw_events, list):
-                raise TypeError("events is not a list")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise WebhookRejected(400, f"malformed body: {exc}") from None
+        payload = parse_json(text)
+        raw_events = payload.get("events") if isinstance(payload, dict) else None
+        if not isinstance(raw_events, list):
+            raise WebhookRejected(400, "malformed body: no list of events")
         found = []
         for raw in raw_events:
             if not isinstance(raw, dict) or raw.get("mode") == "standby":

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import html
-import json
 import logging
 import os
 import warnings
@@ -25,7 +23,16 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.channels import AttachmentSource, Delivery, FileFetch, RawEvent, WebhookRejected
+from bot.channels import (
+    AttachmentSource,
+    Delivery,
+    FileFetch,
+    RawEvent,
+    WebhookRejected,
+    parse_json,
+)
+from bot.redaction import protect_logs
+from bot.secrets import telegram_webhook_secret
 from bot.settings import Settings
 from core.events import FileRef, Incoming, Outgoing
 from locales import _
@@ -41,10 +48,14 @@ BUTTONS_PER_ROW = 2
 
 
 def webhook_secret(settings: Settings) -> str:
-    """The secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token; derived when not set."""
+    """The secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token.
+
+    WEBPUB_TELEGRAM_SECRET_TOKEN, else a random one kept in the data directory: never anything
+    computed from the bot token, which whoever reads a log line of the HTTP client would know.
+    """
     if settings.telegram_secret_token:
         return settings.telegram_secret_token
-    return hashlib.sha256(f"webpub:{settings.telegram_token}".encode()).hexdigest()[:48]
+    return telegram_webhook_secret(settings.data_dir)
 
 
 class TelegramChannel:
@@ -56,6 +67,7 @@ class TelegramChannel:
         # Opt in to PTB 23's timedelta retry_after now; the int form warns on every 429.
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         self._secret = webhook_secret(settings)
+        protect_logs(settings.telegram_token, self._secret)
         self.bot = Bot(
             settings.telegram_token or "",
             base_url=settings.telegram_api_url,
@@ -77,12 +89,9 @@ class TelegramChannel:
         given = headers.get("x-telegram-bot-api-secret-token", "")
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
             raise WebhookRejected(401, "bad or missing secret token")
-        try:
-            data = json.loads(body)
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                raise ValueError("no update_id")
-        except ValueError as exc:
-            raise WebhookRejected(400, f"malformed update: {exc}") from None
+        data = parse_json(body)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise WebhookRejected(400, "malformed update: no update_id")
         return [RawEvent(str(data["update_id"]), data)]
 
     def to_incoming(self, data: dict[str, Any]) -> Incoming | None:

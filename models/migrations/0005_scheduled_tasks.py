@@ -4,7 +4,7 @@ from models.enums import TaskStatus
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0003_decisions')]
+    dependencies = [('models', '0004_people')]
 
     initial = False
 
