@@ -17,13 +17,14 @@ from __future__ import annotations
 import procedure
 from core.errors import Refusal
 from core.events import Outgoing
+from core.thaidate import format_date
 from handlers.base import Context
 from handlers.common import personal_button, request_by_ref, start_dialog, token_request
 from handlers.guards import deciding_for, own_button, require_role, typed_text
 from handlers.routing import Router
 from locales import _, using_locale
 from models import workflow
-from models.enums import Role, Status
+from models.enums import Role, Status, TaskStatus
 from models.messaging import ButtonToken, Dialog
 from models.request import Request
 from notices.copies import retire_buttons
@@ -78,14 +79,16 @@ async def approve(ctx: Context, token: ButtonToken) -> None:
         ctx, _("Add a comment"), "approve_comment", req, data={"decision": change.decision.id}
     )
     ctx.notice = _("Approved")
-    ctx.reply(
-        Outgoing(
-            text=_(
-                "Approved {ref}. The webmasters have the task and the owner will be told."
-            ).format(ref=req.ref),
-            buttons=(comment,),
-        )
-    )
+    if change.task is not None and change.task.status == TaskStatus.SCHEDULED:
+        text = _(
+            "Approved {ref}. The webmasters get the task on {date}, its publish date; the owner "
+            "will be told."
+        ).format(ref=req.ref, date=format_date(change.request.publish_date, ctx.locale))
+    else:
+        text = _(
+            "Approved {ref}. The webmasters have the task and the owner will be told."
+        ).format(ref=req.ref)
+    ctx.reply(Outgoing(text=text, buttons=(comment,)))
 
 
 @router.button("reject", "send_back")

@@ -45,6 +45,9 @@ TRANSITIONS: dict[tuple[Status, str], Status] = {
     (Status.PUBLISHED, "takedown"): Status.EXPIRED,
     (Status.PUBLISHED, "revoke"): Status.EXPIRED,
     (Status.EXPIRED, "remove"): Status.REMOVED,
+    # A published revision took its predecessor's place on the website.
+    (Status.PUBLISHED, "replace"): Status.REMOVED,
+    (Status.EXPIRED, "replace"): Status.REMOVED,
 }
 
 ACTIONS = frozenset(action for _status, action in TRANSITIONS)
@@ -55,8 +58,9 @@ DECISIONS = frozenset(
 # Actions that only make sense with a request still waiting on a decider.
 DECIDING = frozenset({"approve", "reject", "pass", "send_back", "verbal_approve"})
 
-UNFINISHED = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+UNFINISHED = (TaskStatus.SCHEDULED, TaskStatus.OPEN, TaskStatus.CLAIMED)
 TASK_TRANSITIONS: dict[tuple[TaskStatus, str], TaskStatus] = {
+    (TaskStatus.SCHEDULED, "open"): TaskStatus.OPEN,
     (TaskStatus.OPEN, "claim"): TaskStatus.CLAIMED,
     **{(status, "done"): TaskStatus.DONE for status in UNFINISHED},
     **{(status, "return"): TaskStatus.RETURNED for status in UNFINISHED},
@@ -69,6 +73,7 @@ TASK_EFFECTS: dict[tuple[Status, str], tuple[TaskKind, str]] = {
     (Status.APPROVED, "return"): (TaskKind.PUBLISH, "return"),
     (Status.APPROVED, "revoke"): (TaskKind.PUBLISH, "cancel"),
     (Status.EXPIRED, "remove"): (TaskKind.TAKEDOWN, "done"),
+    (Status.EXPIRED, "replace"): (TaskKind.TAKEDOWN, "done"),
 }
 # The state a request enters that opens a task of a kind.
 TASK_OPENED_BY: dict[Status, TaskKind] = {
@@ -104,6 +109,7 @@ class Details:
     url: str = ""
     verbal_by: str = ""
     verbal_at: datetime | None = None
+    successor: str = ""  # the reference of the revision that replaces this request
 
 
 @dataclass
@@ -293,6 +299,7 @@ async def change_request(
                 "reason": details.reason,
                 "url": details.url,
                 "acting_for": details.acting_for_id,
+                **({"successor": details.successor} if details.successor else {}),
             },
         )
         return change
@@ -318,7 +325,7 @@ async def _fields_set_by(
             updates["review_due"] = add_months(rt.today(now), rt.org.reminders.review_months)
     elif action in ("expire", "takedown", "revoke") and before == Status.PUBLISHED:
         updates["expired_at"] = now
-    elif action == "remove":
+    elif action in ("remove", "replace"):
         updates["removed_at"] = now
     if action == "revoke":
         updates["verbal_confirmed"] = False
@@ -357,12 +364,25 @@ async def _task_effects(rt: Runtime, change: Change, now: datetime, details: Det
     if kind is None:
         return None
     if kind == TaskKind.TAKEDOWN:
-        due_at = now
-    else:
-        reminders = rt.org.reminders
-        hours = reminders.task_urgent_minutes / 60 if req.urgent else reminders.task_hours
-        due_at = now + timedelta(hours=hours)
-    return await Task.create(request_id=req.id, kind=kind, due_at=due_at)
+        return await Task.create(request_id=req.id, kind=kind, due_at=now)
+    reminders = rt.org.reminders
+    lead = timedelta(
+        hours=reminders.task_urgent_minutes / 60 if req.urgent else reminders.task_hours
+    )
+    if publishes_later(rt, req, now):
+        # The webmasters' task on the publish date, chased from then (scheduler: open-tasks).
+        return await Task.create(
+            request_id=req.id,
+            kind=kind,
+            status=TaskStatus.SCHEDULED,
+            due_at=rt.day_start(req.publish_date) + lead,
+        )
+    return await Task.create(request_id=req.id, kind=kind, due_at=now + lead)
+
+
+def publishes_later(rt: Runtime, req: Request, now: datetime) -> bool:
+    """Approved for a later publish date (an urgent request is published at once, whatever its date)."""
+    return not req.urgent and req.publish_date is not None and req.publish_date > rt.today(now)
 
 
 async def change_tasks(tasks: Any, action: str, **fields: Any) -> int:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from core.events import Outgoing
 from core.runtime import Runtime
+from core.thaidate import format_date
 from locales import _, using_locale
 from models.directory import deciders_of, people_with_role
-from models.enums import OutboxStatus, Role, Status
+from models.enums import OutboxStatus, Role, Status, TaskStatus
 from models.messaging import OutboxMessage
 from models.people import GroupChat, Person
 from models.request import Decision, Request
@@ -42,6 +43,8 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "expire": ("owner", "webmasters"),
     "takedown": ("owner", "webmasters"),
     "remove": ("owner",),
+    "replace": (),  # the owner hears of the revision's publication, which says it all
+    "open_task": ("webmasters",),  # a task scheduled for its publish date, on that date
 }
 
 
@@ -64,6 +67,8 @@ async def recipients(rt: Runtime, change: Change, now: datetime) -> list[tuple[s
             ]
             if not people:
                 audience, people = "no_one", await people_with_role(rt.org_id, Role.ADMIN)
+        elif audience == "webmasters" and _scheduled(change):
+            people = []  # told on the publish date (scheduler: open-tasks)
         elif audience == "webmasters" or (
             audience == "takedown" and change.after == Status.EXPIRED
         ):
@@ -133,6 +138,12 @@ async def _task_card(
     if task is not None and task.kind == "takedown":
         text = _("Take down {ref} from the website: {title}").format(ref=req.ref, title=req.title)
         label, action = _("Taken down"), "taken_down"
+    elif (replaced := await _published_predecessor(req)) is not None:
+        text = _(
+            "Publish {ref} on the website in place of {old}: {title}. Keep its page, "
+            "{url}, and {old} is replaced; at another address, {old} will be taken down."
+        ).format(ref=req.ref, old=replaced.ref, url=replaced.published_url, title=req.title)
+        label, action = _("Claim"), "claim"
     else:
         text = _("Publish {ref} on the website: {title}").format(ref=req.ref, title=req.title)
         label, action = _("Claim"), "claim"
@@ -148,13 +159,26 @@ async def _task_card(
     )
 
 
+async def _published_predecessor(req: Request) -> Request | None:
+    """The item on the website that a revision will replace, if any."""
+    if not req.revision_of_id:
+        return None
+    return await Request.get_or_none(
+        id=req.revision_of_id, status=Status.PUBLISHED, published_url__not=""
+    )
+
+
 async def _owner_notice(
     rt: Runtime, change: Change, audience: str, person: Person, locale: str, now: datetime
 ) -> Outgoing | None:
     req, action = change.request, change.action
     decision = change.decision
     reason = reason_text(decision.reason_code, decision.reason) if decision else ""
-    if action == "approve":
+    if action == "approve" and _scheduled(change):
+        text = _(
+            "Your request {ref} was approved. It goes to the webmasters on {date}, its publish date."
+        ).format(ref=req.ref, date=format_date(req.publish_date, locale))
+    elif action == "approve":
         text = _("Your request {ref} was approved and is going to the webmasters.").format(
             ref=req.ref
         )
@@ -234,6 +258,10 @@ def _renderer(change: Change, audience: str) -> Render:
     return _decider_notice
 
 
+def _scheduled(change: Change) -> bool:
+    return change.task is not None and change.task.status == TaskStatus.SCHEDULED
+
+
 async def notify_change(rt: Runtime, change: Change, now: datetime) -> list[OutboxMessage]:
     """Write the outbox rows a change causes; call inside its transaction."""
     rows: list[OutboxMessage] = []
@@ -282,7 +310,9 @@ HELD_BACK = ("approve", "verbal_approve")
 
 
 def _tasks_audience(change: Change) -> bool:
-    """Whether a change sends the webmasters a task card."""
+    """Whether a change sends the webmasters a task card (a scheduled one waits for its day)."""
+    if _scheduled(change):
+        return False
     audiences = RECIPIENTS.get(change.action, ())
     return "webmasters" in audiences or ("takedown" in audiences and change.after == Status.EXPIRED)
 

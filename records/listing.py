@@ -102,8 +102,17 @@ async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
     }
     detail.update({field: getattr(req, field) for field in FIELDS})
     detail.update({field: _iso(getattr(req, field)) for field in DATES})
+    successor = (
+        await Request.filter(
+            revision_of_id=req.id,
+            status__in=[Status.PUBLISHED, Status.EXPIRED, Status.REMOVED],
+        )
+        .order_by("-id")
+        .first()
+    )
     detail.update(
         revision_of=previous.ref if previous else None,
+        replaced_by=successor.ref if successor else None,
         files=await _files(req.id),
         decisions=await _decisions(req.id),
         tasks=await _tasks(req.id),
@@ -173,7 +182,9 @@ async def _history(rt: Runtime, request_id: int) -> list[dict[str, Any]]:
     rows = []
     for e in events:
         data = e.data or {}
-        detail = {k: data[k] for k in ("how", "reason", "url", "task", "to") if data.get(k)}
+        detail = {
+            k: data[k] for k in ("how", "reason", "url", "task", "to", "successor") if data.get(k)
+        }
         if data.get("acting_for"):
             acting = await Person.get_or_none(id=data["acting_for"])
             detail["acting_for"] = acting.name if acting else data["acting_for"]

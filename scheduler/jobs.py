@@ -29,10 +29,12 @@ from scheduler.digest import morning_digest
 from scheduler.escalation import escalate_approvals, escalate_tasks
 from scheduler.expiry import expire_items, warn_expiring
 from scheduler.housekeeping import audit_checkpoint, prune_retention
+from scheduler.publish_dates import open_scheduled_tasks
 from scheduler.quota import JOB_ID as QUOTA_JOB
 from scheduler.quota import QuotaReader, warn_low_quota
 from scheduler.review import review_items
 from scheduler.takedown import chase_takedowns
+from scheduler.verbal import chase_verbal_approvals
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +52,15 @@ class Job:
     cron: dict[str, Any] = field(default_factory=dict)  # APScheduler cron fields, org time
 
 
-# In run order: expiry first, so the same run's chase and digest see the new takedown tasks.
+# In run order: expiry and the day's tasks first, so the same run's chase and digest see them.
 JOBS: tuple[Job, ...] = (
     Job("expire-items", expire_items, "items expired", {"minute": "*/5"}),
+    Job("open-tasks", open_scheduled_tasks, "tasks opened", {"minute": "*/5"}),
     Job("warn-expiring", warn_expiring, "messages", {"minute": "*/15"}),
     Job("chase-takedowns", chase_takedowns, "messages", {"minute": "*/15"}),
     Job("escalate-approvals", escalate_approvals, "messages", {"minute": "*/5"}),
     Job("escalate-tasks", escalate_tasks, "messages", {"minute": "*/5"}),
+    Job("chase-verbal", chase_verbal_approvals, "messages", {"minute": "*/15"}),
     Job("review-items", review_items, "messages", {"minute": "*/30"}),
     Job("morning-digest", morning_digest, "messages", {"minute": "*/15"}),
     Job("completeness-report", completeness_report, "messages", {"minute": "*/30"}),
