@@ -17,7 +17,7 @@ from core.events import Outgoing
 from core.runtime import Runtime
 from locales import _
 from models.audit import append_event
-from models.directory import deciders_of, people_with_role, roles_of
+from models.directory import deciders_of, people_with_role
 from models.enums import Role, Status, TaskKind, TaskStatus
 from models.messaging import Dialog, OutboxMessage
 from models.people import Delegation, Person, RoleAssignment
@@ -118,7 +118,8 @@ async def change_roles(
         raise PersonNotFound(_("Nobody enrolled is called {name}.").format(name=person.name))
     add, remove = add - {Role.STAFF} - remove, remove - add
     async with in_transaction():
-        before = await roles_of(person.id)
+        held = await RoleAssignment.filter(person_id=person.id).values_list("role", flat=True)
+        before = {Role(r) for r in held} | {Role.STAFF}
         for role in add:
             await RoleAssignment.get_or_create(person_id=person.id, role=role)
         await RoleAssignment.filter(person_id=person.id, role__in=list(remove)).delete()
