@@ -24,6 +24,7 @@ from models.audit import append_event
 from models.enums import Status, TaskKind, TaskStatus
 from models.messaging import OutboxMessage
 from models.request import Decision, ReferenceCounter, Request, Task
+from models.seal import SEALED_ACTIONS, content_seal
 
 TRANSITIONS: dict[tuple[Status, str], Status] = {
     (Status.DRAFT, "submit"): Status.PENDING,
@@ -247,6 +248,7 @@ async def change_request(
         if action in DECISIONS:
             change.decision = await _record_decision(req, action, actor_id, details)
         change.task = await _task_effects(rt, change, now, details)
+        seal = await content_seal(req) if action in SEALED_ACTIONS else {}
         await append_event(
             rt.org_id,
             f"request.{action}",
@@ -262,6 +264,7 @@ async def change_request(
                 "reason": details.reason,
                 "url": details.url,
                 "acting_for": details.acting_for_id,
+                **seal,
             },
         )
         return change
