@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.settings import Settings
@@ -37,8 +37,66 @@ async def cmd_form(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _period(rt, args: argparse.Namespace, now: datetime):
+    """The period asked for: --from/--until, else the fiscal year (this one by default)."""
+    from core.thaidate import fiscal_year, fiscal_year_range, parse_date
+    from records.register import Period
+
+    today = rt.today(now)
+    if args.date_from or args.date_until:
+        start = parse_date(args.date_from, today) if args.date_from else date.min
+        end = parse_date(args.date_until, today) if args.date_until else today
+        return Period(start, end), None
+    year = args.fiscal_year or fiscal_year(today)
+    return Period(*fiscal_year_range(year)), year
+
+
+async def cmd_export_register(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.boot import running
+    from core.thaidate import DateInputError
+    from locales import using_locale
+    from records.register import register_csv, register_rows, register_title, register_xlsx
+
+    async with running(settings) as rt:
+        with using_locale(rt.default_locale):
+            try:
+                period, year = _period(rt, args, datetime.now(UTC))
+            except DateInputError as exc:
+                print(f"webpub: {exc}", file=sys.stderr)
+                return 2
+            rows = await register_rows(rt, period)
+            if args.format == "csv":
+                data = register_csv(rows)
+            else:
+                data = register_xlsx(rows, register_title(rt, period, year))
+    name = f"register-{year}" if year else f"register-{period.start}-{period.end}"
+    _write(data, args.output, f"{name}.{args.format}")
+    print(f"{len(rows)} requests", file=sys.stderr)
+    return 0
+
+
+def _period_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fiscal-year",
+        type=int,
+        metavar="YEAR",
+        help="Buddhist-era fiscal year (default: this one)",
+    )
+    parser.add_argument("--from", dest="date_from", metavar="DATE", help="first day instead")
+    parser.add_argument("--until", dest="date_until", metavar="DATE", help="last day instead")
+    parser.add_argument("-o", "--output", help="file to write (- for stdout)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     form = sub.add_parser("form", help="the filled request form of a request, as a PDF")
     form.add_argument("ref", help="the request's reference, e.g. WP-2569-0042")
     form.add_argument("-o", "--output", help="file to write (default REF.pdf; - for stdout)")
     form.set_defaults(func=cmd_form)
+
+    export = sub.add_parser("export", help="records for the assessment").add_subparsers(
+        dest="export_command", required=True
+    )
+    reg = export.add_parser("register", help="the register: one row per request of a period")
+    _period_arguments(reg)
+    reg.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    reg.set_defaults(func=cmd_export_register)
