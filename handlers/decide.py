@@ -1,7 +1,7 @@
 """The approver's and the checker's taps on a request card (2.2.1, 2.2.3; decide.mmd).
 
     [Approve] ──► approved, webmasters get the task ──[Add a comment]──► decide.comment ──► noted
-    [Reject] / [Send back] ──► reason buttons ──mission / file format / not current──► rejected
+    [Reject] / [Send back] ──► reason buttons ──mission / file format / not current / personal data──► rejected
                                      └──[Other]──► decide.reason ──typed reason──► rejected
     [Pass] ──► pending, the approver gets the card
     [Confirm] / [Revoke] (after a verbal approval) ──► confirmed / rejected or taken down
@@ -47,6 +47,7 @@ REASONS = (
     ("mission", N_("Not related to the agency's mission")),
     ("file_format", N_("File format not allowed")),
     ("not_current", N_("Not current, correct or complete")),
+    ("personal_data", N_("Contains personal data")),  # PDPA B.E. 2562
 )
 
 

@@ -13,13 +13,18 @@ from tests.console import run_webpub, settings_env
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
-async def submit_everything(staff, *, urgent: bool = False) -> None:
-    """Answer every question of /new, a PDF included, and submit."""
+async def submit_everything(
+    staff,
+    *,
+    urgent: bool = False,
+    file: tuple[str, bytes, str] = ("ประกาศรับสมัคร.pdf", PDF, "application/pdf"),
+) -> None:
+    """Answer every question of /new, a file (a PDF by default) included, and submit."""
     await staff.says("/new")
     await staff.taps("ประชาสัมพันธ์")
     await staff.says("ประกาศรับสมัครพนักงานจ้าง")
     await staff.says("รับสมัครพนักงานจ้างตามภารกิจ 3 อัตรา")
-    await staff.sends_file("ประกาศรับสมัคร.pdf", PDF)
+    await staff.sends_file(*file)
     await staff.taps("เสร็จ")
     await staff.taps("กองคลัง")
     await staff.picks_date("2026-11-01")
