@@ -75,6 +75,21 @@ async def cmd_export_register(settings: Settings, args: argparse.Namespace) -> i
     return 0
 
 
+async def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.boot import running
+    from core.thaidate import fiscal_year
+    from locales import using_locale
+    from records.report import report_pdf
+
+    now = datetime.now(UTC)
+    async with running(settings) as rt:
+        year = args.fiscal_year or fiscal_year(rt.today(now))
+        with using_locale(rt.default_locale):
+            pdf = await report_pdf(rt, year, now)
+    _write(pdf, args.output, f"report-{year}.pdf")
+    return 0
+
+
 def _period_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fiscal-year",
@@ -100,3 +115,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     _period_arguments(reg)
     reg.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     reg.set_defaults(func=cmd_export_register)
+
+    report = sub.add_parser("report", help="the yearly report for the assessment, as a PDF")
+    report.add_argument(
+        "--fiscal-year",
+        type=int,
+        metavar="YEAR",
+        help="Buddhist-era fiscal year (default: this one)",
+    )
+    report.add_argument(
+        "-o", "--output", help="file to write (default report-YEAR.pdf; - for stdout)"
+    )
+    report.set_defaults(func=cmd_report)

@@ -132,7 +132,9 @@ async def decided_by_button(rt: Runtime, who: Office, at: datetime = SUBMITTED, 
 
 async def decided_verbally(rt: Runtime, who: Office, at: datetime = SUBMITTED) -> Request:
     """Urgent: approved by phone, recorded by the webmaster, published, confirmed next morning."""
-    req = await new_request(rt, who, title="แจ้งเตือนน้ำท่วมฉับพลัน ถนนสำราญชายโขง", urgent=True, days=7)
+    req = await new_request(
+        rt, who, title="แจ้งเตือนน้ำท่วมฉับพลัน ถนนสำราญชายโขง", urgent=True, publish=rt.today(at), days=7
+    )
     await procedure.submit(rt, req.id, who.owner.id, now=at)
     await procedure.transition(
         rt,

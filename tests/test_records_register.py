@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 import procedure
 from core.org_config import load_org_config
@@ -148,3 +150,25 @@ def test_register_from_until_picks_any_period(seeded, tmp_path):
         "ภาพกิจกรรมวันแม่",
         "ประกาศปีงบประมาณถัดไป",
     ]
+
+
+def test_report_pdf_has_the_years_figures_and_its_charts(seeded, tmp_path):
+    out = tmp_path / "report.pdf"
+
+    result = seeded.run("report", "--fiscal-year", "2569", "-o", str(out))
+
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(out)
+    text = unicodedata.normalize("NFKC", " ".join(p.extract_text() for p in reader.pages))
+    for expected in (
+        "รายงานผลการเผยแพร่ข้อมูลผ่านเว็บไซต์ ประจำปีงบประมาณ 2569",
+        "ช่วงเวลา: 1 ต.ค. 2568 – 30 ก.ย. 2569",
+        "คำขอที่ยื่นทั้งหมด 3",
+        "เวลามัธยฐานจนได้รับการพิจารณา 0.7 ชั่วโมง",  # 1 h by button, 20 min verbally
+        "นำลงตรงเวลา 1",
+        "ยังเผยแพร่อยู่เกินวันสิ้นสุด 1",  # the flood alert ended in June and is still online
+        "ไม่เกี่ยวข้องกับภารกิจของหน่วยงาน 1",
+    ):
+        assert unicodedata.normalize("NFKC", expected) in text, f"{expected!r} not in:\n{text}"
+    charts = [image for page in reader.pages for image in page.images]
+    assert len(charts) == 2 and all(c.image.width > 600 for c in charts)
