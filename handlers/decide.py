@@ -99,7 +99,7 @@ async def approve(ctx: Context, token: ButtonToken) -> None:
             text=_(
                 "Approved {ref}. The webmasters have the task and the owner will be told."
             ).format(ref=req.ref),
-            buttons=(comment,),
+            buttons=(comment, await personal_button(ctx, _("Download form"), "form", req)),
         )
     )
 
@@ -179,8 +179,11 @@ async def _refuse_request(ctx: Context, req: Request, action: str, code: str, re
     await _decided(ctx, change)
     ctx.notice = _("Not approved")
     ctx.reply(
-        _("{ref} is not approved ({reason}). The owner has been told.").format(
-            ref=req.ref, reason=reason
+        Outgoing(
+            text=_("{ref} is not approved ({reason}). The owner has been told.").format(
+                ref=req.ref, reason=reason
+            ),
+            buttons=(await personal_button(ctx, _("Download form"), "form", req),),
         )
     )
 

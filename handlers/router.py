@@ -10,7 +10,18 @@ import logging
 from datetime import UTC
 
 from core.errors import Refusal
-from handlers import decide, delegate, enrol, groups, publish, reminders, revise, submit, verbal
+from handlers import (
+    decide,
+    delegate,
+    enrol,
+    groups,
+    publish,
+    records,
+    reminders,
+    revise,
+    submit,
+    verbal,
+)
 from handlers.base import Context
 from handlers.common import in_group
 from handlers.guards import refuse
@@ -33,6 +44,7 @@ def build_router() -> Router:
         reminders.router,
         delegate.router,
         groups.router,
+        records.router,
     )
 
 

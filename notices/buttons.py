@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from core.events import Button
 from locales import _
@@ -54,3 +55,8 @@ async def approve_reject(
         await button(_("Approve"), approve, request_id=request_id, data=data, style="primary"),
         await button(_("Reject"), reject, request_id=request_id, data=data, style="danger"),
     )
+
+
+async def form_button(req: Any) -> Button:
+    """[Download form]: the filled request form of a decided request (handlers.records)."""
+    return await button(_("Download form"), "form", request_id=req.id)
