@@ -28,10 +28,12 @@ from locales import using_locale
 from models.audit import AuditEvent
 from models.db import database
 from models.directory import ensure_organization
+from models.enums import Role
 from models.request import Attachment
 from records.form import render_form, request_form
 from tests import records_kit as kit
 from tests.console import ORG_EXAMPLE, copy_database, operator
+from tests.factories import person
 
 PRINTED = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 09:00 in Bangkok, 1 ธ.ค. 2569
 REFERENCE = Path(__file__).parent / "reference"
@@ -221,3 +223,18 @@ def test_cli_form_writes_the_pdf_and_records_who_took_it(sqlite_template, tmp_pa
     assert unknown.returncode == 1 and "no request WP-2569-0099" in unknown.stderr
     history = admin.run("requests", "show", "WP-2569-0001")
     assert history.stdout.count("event=download.form") == 2
+
+
+async def test_form_of_a_decision_by_an_acting_approver_says_for_whom(rt):
+    who = await kit.office(rt)
+    acting = await person(rt, "นายสมพงษ์ รองปลัด", Role.APPROVER)
+    req = await kit.new_request(rt, who)
+    await procedure.submit(rt, req.id, who.owner.id, now=kit.SUBMITTED)
+    await procedure.transition(
+        rt, req.id, "approve", acting.id, now=kit.SUBMITTED, acting_for_id=who.palad.id
+    )
+    with using_locale("th"):
+        text = text_of(render_form(await request_form(rt, req, PRINTED)))
+
+    assert nfkc("นายสมพงษ์ รองปลัด") in text
+    assert nfkc("รักษาราชการแทน นายสมชาย ปลัดเทศบาล") in text

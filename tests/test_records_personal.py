@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -105,6 +106,7 @@ def test_docx_and_xlsx_and_text_are_read():
     text = find_personal_data(f"สมชาย,{ID},081-234-5678".encode(), "csv")
 
     assert (docx.ids, docx.unit) == (1, "")
+    assert find_personal_data(odt_bytes(f"นายสมชาย {kit.VALID_ID}"), "odt").ids == 1
     assert (sheet.ids, sheet.id_places, sheet.unit) == (1, (1,), "sheet")
     assert (text.ids, text.phones) == (1, 1)
 
@@ -126,6 +128,22 @@ def test_the_org_setting_refuses_files_with_ids_outright():
     assert refused.value.reason == FileProblem.PERSONAL_DATA
     assert "ข้อมูลส่วนบุคคล" in str(refused.value)
     assert inspect_file(kit.pdf_bytes("ไม่มีเลข"), "ประกาศ.pdf", refuse).personal.ids == 0
+
+
+def odt_bytes(text: str) -> bytes:
+    """A minimal OpenDocument text, as LibreOffice writes its parts."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+        f"<text:p>รายชื่อ</text:p><text:p>{text}</text:p></office:text></office:body>"
+        "</office:document-content>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", content)
+    return out.getvalue()
 
 
 FLAGGED = [
