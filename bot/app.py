@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -125,14 +124,8 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     from scheduler import install
 
     jobs = AsyncIOScheduler(timezone=app[RUNTIME].tz)
-    install(jobs, app[RUNTIME])
-    if "line" in app[CHANNELS]:
-        from scheduler.quota import JOB_ID, warn_low_quota
-
-        async def line_quota() -> None:
-            await warn_low_quota(app[RUNTIME], app[CHANNELS]["line"].quota, datetime.now(UTC))
-
-        jobs.add_job(line_quota, "cron", hour=9, minute=5, id=JOB_ID, coalesce=True)
+    line = app[CHANNELS].get("line")
+    install(jobs, app[RUNTIME], line_quota=line.quota if line is not None else None)
     jobs.start()
     yield
     jobs.shutdown(wait=False)

@@ -51,6 +51,9 @@ class SandboxChannel:
             path.read_bytes() if path.exists() else None, None if path.exists() else "gone"
         )
 
+    async def profile_language(self, user: str) -> str | None:
+        return None
+
     async def acknowledge(self, incoming: Incoming, text: str | None) -> None:
         return None
 

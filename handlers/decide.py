@@ -17,17 +17,18 @@ from __future__ import annotations
 import procedure
 from core.errors import Refusal
 from core.events import Outgoing
+from core.thaidate import format_date
 from handlers.base import Context
 from handlers.common import personal_button, request_by_ref, start_dialog, token_request
 from handlers.guards import deciding_for, own_button, require_role, typed_text
 from handlers.routing import Router
-from locales import N_, _, using_locale
+from locales import _, using_locale
 from models import workflow
-from models.enums import Role, Status
+from models.enums import Role, Status, TaskStatus
 from models.messaging import ButtonToken, Dialog
 from models.request import Request
-from models.workflow import status_label
 from notices.copies import retire_buttons
+from notices.wording import REJECT_REASONS, reason_text
 from procedure.decisions import add_comment, may_hand_over, reassign, tell_original_approvers
 from procedure.delegation import find_person
 from procedure.verbal import confirm_verbal, revoke_verbal
@@ -42,14 +43,6 @@ CARD_VERBS = {
     "pass": {"pass", "send_back"},
     "send_back": {"pass", "send_back"},
 }
-# The announcement's reasons (2.2.3), and the one its 2.2 implies.
-REASONS = (
-    ("mission", N_("Not related to the agency's mission")),
-    ("file_format", N_("File format not allowed")),
-    ("not_current", N_("Not current, correct or complete")),
-    ("personal_data", N_("Contains personal data")),  # PDPA B.E. 2562
-)
-
 
 router = Router("decide")
 
@@ -61,24 +54,16 @@ async def _deciding(ctx: Context, token: ButtonToken) -> tuple[Request, int | No
 
 
 async def _decided(ctx: Context, change: workflow.Change) -> None:
-    """Buttons off every Telegram copy; the approvers hear of a handed-over decision."""
-    req, person = change.request, ctx.person
-    assert person is not None
-
-    def note() -> str:
-        return _("{name} decided request {ref}: {outcome}").format(
-            name=person.name, ref=req.ref, outcome=status_label(change.after)
-        )
-
-    handed_over = bool(req.assignee_id) and change.action in ("approve", "reject")
+    """Every Telegram copy says who decided; the approvers hear of a handed-over decision."""
+    req, person, decision = change.request, ctx.person, change.decision
+    assert person is not None and decision is not None
     await retire_buttons(
         req.id,
         CARD_VERBS[change.action],
-        note=None if handed_over else note,
-        tapped_chat=ctx.incoming.chat,
+        words=lambda: workflow.decision_words(decision, ctx.rt.tz),
         default_locale=ctx.rt.default_locale,
     )
-    if handed_over:
+    if req.assignee_id and change.action in ("approve", "reject"):
         await tell_original_approvers(ctx.rt, req, person, change.after, ctx.now)
 
 
@@ -94,14 +79,17 @@ async def approve(ctx: Context, token: ButtonToken) -> None:
         ctx, _("Add a comment"), "approve_comment", req, data={"decision": change.decision.id}
     )
     ctx.notice = _("Approved")
-    ctx.reply(
-        Outgoing(
-            text=_(
-                "Approved {ref}. The webmasters have the task and the owner will be told."
-            ).format(ref=req.ref),
-            buttons=(comment, await personal_button(ctx, _("Download form"), "form", req)),
-        )
-    )
+    if change.task is not None and change.task.status == TaskStatus.SCHEDULED:
+        text = _(
+            "Approved {ref}. The webmasters get the task on {date}, its publish date; the owner "
+            "will be told."
+        ).format(ref=req.ref, date=format_date(change.request.publish_date, ctx.locale))
+    else:
+        text = _(
+            "Approved {ref}. The webmasters have the task and the owner will be told."
+        ).format(ref=req.ref)
+    form = await personal_button(ctx, _("Download form"), "form", req)
+    ctx.reply(Outgoing(text=text, buttons=(comment, form)))
 
 
 @router.button("reject", "send_back")
@@ -117,7 +105,7 @@ async def ask_reason(ctx: Context, token: ButtonToken) -> None:
         await personal_button(
             ctx, _(label), "reason", req, data={"action": token.action, "code": code}
         )
-        for code, label in REASONS
+        for code, label in REJECT_REASONS
     ]
     buttons.append(
         await personal_button(
@@ -149,9 +137,8 @@ async def reason_chosen(ctx: Context, token: ButtonToken) -> None:
         await start_dialog(ctx, FLOW, ASK_REASON, req, action=action)
         ctx.reply(_("Please type the reason for {ref}; /cancel stops.").format(ref=req.ref))
         return
-    label = dict(REASONS).get(code, "")
-    with using_locale(ctx.rt.default_locale):
-        reason = _(label)
+    with using_locale(ctx.rt.default_locale):  # the record's text; each reader sees the code's
+        reason = reason_text(code, "")
     await _refuse_request(ctx, req, action, code, reason)
 
 
@@ -181,7 +168,7 @@ async def _refuse_request(ctx: Context, req: Request, action: str, code: str, re
     ctx.reply(
         Outgoing(
             text=_("{ref} is not approved ({reason}). The owner has been told.").format(
-                ref=req.ref, reason=reason
+                ref=req.ref, reason=reason_text(code, reason)
             ),
             buttons=(await personal_button(ctx, _("Download form"), "form", req),),
         )
@@ -225,8 +212,13 @@ async def pass_check(ctx: Context, token: ButtonToken) -> None:
 async def confirm(ctx: Context, token: ButtonToken) -> None:
     """The approver confirms the verbal approval recorded for them."""
     req, acting_for = await _deciding(ctx, token)
-    await confirm_verbal(ctx.rt, req, ctx.person.id, acting_for, ctx.now)
-    await retire_buttons(req.id, {"confirm", "revoke"}, default_locale=ctx.rt.default_locale)
+    decision = await confirm_verbal(ctx.rt, req, ctx.person.id, acting_for, ctx.now)
+    await retire_buttons(
+        req.id,
+        {"confirm", "revoke"},
+        words=lambda: workflow.decision_words(decision, ctx.rt.tz),
+        default_locale=ctx.rt.default_locale,
+    )
     ctx.notice = _("Confirmed")
     ctx.reply(_("Thank you: the verbal approval of {ref} is confirmed.").format(ref=req.ref))
 
@@ -237,7 +229,10 @@ async def revoke(ctx: Context, token: ButtonToken) -> None:
     req, acting_for = await _deciding(ctx, token)
     change = await revoke_verbal(ctx.rt, req, ctx.person.id, acting_for, ctx.now)
     await retire_buttons(
-        req.id, {"confirm", "revoke", "claim"}, default_locale=ctx.rt.default_locale
+        req.id,
+        {"confirm", "revoke", "claim"},
+        words=lambda: workflow.decision_words(change.decision, ctx.rt.tz),
+        default_locale=ctx.rt.default_locale,
     )
     ctx.notice = _("Revoked")
     if change.before == Status.PUBLISHED:

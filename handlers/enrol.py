@@ -93,6 +93,7 @@ async def help_message(ctx: Context) -> str:
         _("/status: your requests and where they are"),
         _("/cancel: stop what you are doing"),
         _("/link: connect your LINE and Telegram accounts"),
+        _("/language: ภาษาไทย or English"),
         _("/help: this message"),
     ]
     extra = []

@@ -21,7 +21,7 @@ from handlers.base import Context
 from handlers.common import personal_button, start_dialog
 from handlers.guards import require_role, stale
 from handlers.routing import Router
-from locales import _
+from locales import _, current_locale
 from models import workflow
 from models.audit import append_event
 from models.enums import Role, Status, TaskKind, TaskStatus
@@ -107,12 +107,13 @@ async def claim(ctx: Context, token: ButtonToken) -> None:
         at=ctx.now,
         data={"ref": req.ref, "task": task.id},
     )
-    name = ctx.person.name
+    name, when = ctx.person.name, ctx.now.astimezone(ctx.rt.tz)
     await retire_buttons(
         req.id,
         {"claim"},
-        note=lambda: _("{name} took the task {ref}.").format(name=name, ref=req.ref),
-        tapped_chat=ctx.incoming.chat,
+        words=lambda: _("{name} took the task {ref}, {when}.").format(
+            name=name, ref=req.ref, when=format_datetime(when, current_locale())
+        ),
         default_locale=ctx.rt.default_locale,
     )
     ctx.notice = _("Claimed")

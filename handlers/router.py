@@ -15,6 +15,7 @@ from handlers import (
     delegate,
     enrol,
     groups,
+    language,
     publish,
     records,
     reminders,
@@ -44,6 +45,7 @@ def build_router() -> Router:
         reminders.router,
         delegate.router,
         groups.router,
+        language.router,
         records.router,
     )
 

@@ -386,9 +386,5 @@ async def withdraw(ctx: Context, token: ButtonToken) -> None:
     if req is None or req.owner_id != ctx.person.id:
         ctx.reply(_("Only the owner of a request can withdraw it."))
         return
-    try:
-        await procedure.transition(ctx.rt, req.id, "withdraw", ctx.person.id, now=ctx.now)
-    except workflow.WorkflowError as exc:
-        ctx.reply(str(exc))
-        return
+    await procedure.transition(ctx.rt, req.id, "withdraw", ctx.person.id, now=ctx.now)
     ctx.reply(_("Request {ref} was withdrawn.").format(ref=req.ref))

@@ -176,7 +176,7 @@ async def _record(ctx: Context, dialog: Dialog, when: datetime) -> None:
     means = dialog.data.get("means", "")
     await require_role(ctx, *RECORDERS)
     await _urgent_waiting(ctx, req)
-    await procedure.transition(
+    change = await procedure.transition(
         ctx.rt,
         req.id,
         "verbal_approve",
@@ -188,7 +188,12 @@ async def _record(ctx: Context, dialog: Dialog, when: datetime) -> None:
         verbal_by=f"{approver.name if approver else '-'}, {means}",
         verbal_at=when,
     )
-    await retire_buttons(req.id, {"approve", "reject", "pass", "send_back"})
+    await retire_buttons(
+        req.id,
+        {"approve", "reject", "pass", "send_back"},
+        words=lambda: workflow.decision_words(change.decision, ctx.rt.tz),
+        default_locale=ctx.rt.default_locale,
+    )
     ctx.reply(
         _(
             "Recorded: {ref} approved verbally by {name} ({means}, {when}). The approver is "

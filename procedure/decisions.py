@@ -8,16 +8,16 @@ from tortoise.transactions import in_transaction
 
 from core.events import Outgoing
 from core.runtime import Runtime
-from locales import _, using_locale
+from locales import _
 from models.audit import append_event
 from models.directory import deciders, may_decide, roles_of
 from models.enums import Role, Status
 from models.people import Person
 from models.request import Decision, Request
 from models.workflow import IllegalTransition, status_label
-from notices.buttons import button
+from notices.buttons import approve_reject
 from notices.cards import request_card
-from notices.outbox import enqueue_push, locale_of
+from notices.outbox import notify
 
 
 async def add_comment(
@@ -66,40 +66,54 @@ async def reassign(rt: Runtime, req: Request, actor: Person, target: Person, now
 
 
 async def _send_card(rt: Runtime, req: Request, target: Person, actor: Person) -> None:
-    with using_locale(locale := await locale_of(target, rt.default_locale)):
-        text = _("{name} handed request {ref} to you for a decision: {title}").format(
-            name=actor.name, ref=req.ref, title=req.title
+    async def card(locale: str) -> Outgoing:
+        return Outgoing(
+            text=_("{name} handed request {ref} to you for a decision: {title}").format(
+                name=actor.name, ref=req.ref, title=req.title
+            ),
+            card=await request_card(req, locale),
+            buttons=await approve_reject(req.id),
+            quick=False,
         )
-        buttons = (
-            await button(_("Approve"), "approve", request_id=req.id, style="primary"),
-            await button(_("Reject"), "reject", request_id=req.id, style="danger"),
-        )
-        card = await request_card(req, locale)
-        message = Outgoing(text=text, card=card, buttons=buttons, quick=False)
-        await enqueue_push(target, message, request_id=req.id, kind="reassign.assignee")
+
+    await notify(
+        target, card, default_locale=rt.default_locale, request_id=req.id, kind="reassign.assignee"
+    )
 
 
 async def _tell(rt: Runtime, person: Person, req: Request, actor: Person, target: Person) -> None:
-    with using_locale(await locale_of(person, rt.default_locale)):
-        text = _("{name} handed request {ref} to {target} for a decision.").format(
-            name=actor.name, ref=req.ref, target=target.name
+    def told(locale: str) -> Outgoing:
+        return Outgoing(
+            text=_("{name} handed request {ref} to {target} for a decision.").format(
+                name=actor.name, ref=req.ref, target=target.name
+            )
         )
-        await enqueue_push(person, Outgoing(text=text), request_id=req.id, kind="reassign.approver")
+
+    await notify(
+        person, told, default_locale=rt.default_locale, request_id=req.id, kind="reassign.approver"
+    )
 
 
 async def tell_original_approvers(
     rt: Runtime, req: Request, actor: Person, outcome: Status, now: datetime
 ) -> None:
     """After a handed-over decision, the approvers of the day hear how it went."""
-    for person in await deciders(rt.org_id, rt.today(now)):
-        if person.id == actor.id:
-            continue
-        with using_locale(await locale_of(person, rt.default_locale)):
-            text = _("{name} decided request {ref}: {outcome}").format(
+
+    def told(locale: str) -> Outgoing:
+        return Outgoing(
+            text=_("{name} decided request {ref}: {outcome}").format(
                 name=actor.name, ref=req.ref, outcome=status_label(outcome)
             )
-            await enqueue_push(
-                person, Outgoing(text=text), request_id=req.id, kind="decided.approver"
+        )
+
+    for person in await deciders(rt.org_id, rt.today(now)):
+        if person.id != actor.id:
+            await notify(
+                person,
+                told,
+                default_locale=rt.default_locale,
+                request_id=req.id,
+                kind="decided.approver",
             )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -27,17 +27,32 @@ from notices.outbox import enqueue_group, enqueue_push, locale_of
 
 
 def day_start(rt: Runtime, day: date) -> datetime:
-    """The moment a day's reminders fall due: the org's digest time, in the org's zone.
-
-    People are not woken at midnight: whatever is due "on a day" is sent from the start of
-    the working morning, and later (catching up) if the server was not running then.
-    """
-    return datetime.combine(day, rt.org.reminders.digest_time, tzinfo=rt.tz)
+    """The moment a day's reminders fall due (Runtime.day_start), later when catching up."""
+    return rt.day_start(day)
 
 
 def is_working_day(rt: Runtime, day: date) -> bool:
     reminders = rt.org.reminders
     return day.isoweekday() in reminders.digest_weekdays and day not in reminders.holidays
+
+
+WORKING_TIME_DAYS_MAX = 400  # past a year of waiting, more working hours change nothing
+
+
+def working_time(rt: Runtime, start: datetime, end: datetime) -> timedelta:
+    """The office hours on working days between two instants."""
+    reminders = rt.org.reminders
+    total = timedelta()
+    day = rt.today(start)
+    for _ in range(WORKING_TIME_DAYS_MAX):
+        if day > rt.today(end):
+            break
+        if is_working_day(rt, day):
+            opens = datetime.combine(day, reminders.office_opens, tzinfo=rt.tz)
+            closes = datetime.combine(day, reminders.office_closes, tzinfo=rt.tz)
+            total += max(timedelta(), min(closes, end) - max(opens, start))
+        day += timedelta(days=1)
+    return total
 
 
 @dataclass(frozen=True)
