@@ -6,8 +6,13 @@ import argparse
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+    from records.register import Period
 
 
 def _write(data: bytes, output: str | None, default: str) -> None:
@@ -37,7 +42,7 @@ async def cmd_form(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _period(rt, args: argparse.Namespace, now: datetime):
+def _period(rt: Runtime, args: argparse.Namespace, now: datetime) -> tuple[Period, int | None]:
     """The period asked for: --from/--until, else the fiscal year (this one by default)."""
     from core.thaidate import fiscal_year, fiscal_year_range, parse_date
     from records.register import Period
