@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench lint catalogs messages clean
+.PHONY: run test bench lint catalogs messages clean poppler
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,17 @@ run: catalogs
 	$(BIN)/webpub db upgrade
 	$(BIN)/webpub serve
 
-test: catalogs
+test: catalogs poppler
 	$(BIN)/python -m pytest -q
+
+# pdftoppm renders the documents' pages for the image tests; installed where apt is at hand,
+# otherwise those tests skip and say why.
+poppler:
+	@command -v pdftoppm >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1 || \
+		{ SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		  $$SUDO apt-get install -y -qq poppler-utils >/dev/null 2>&1 || \
+		  { $$SUDO apt-get update -qq >/dev/null 2>&1 && $$SUDO apt-get install -y -qq poppler-utils >/dev/null 2>&1; } || \
+		  echo "poppler-utils could not be installed: the document image tests will skip"; }
 
 bench: catalogs
 	$(BIN)/python bench/webhook.py

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot import files_http, sandbox
+from bot import files_http, records_http, sandbox
 from bot.attachments import StoredAttachments
 from bot.boot import build_runtime
 from bot.channels import Channel
@@ -75,6 +75,8 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/files/{attachment_id:\\d+}", files_http.download)
+    app.router.add_get("/forms/{request_id:\\d+}", records_http.form)
+    app.router.add_get("/reports/{year:\\d{4}}", records_http.report)
     if settings.sandbox_mode:
         sandbox.add_routes(app)
     app.cleanup_ctx.append(_resources)

@@ -11,6 +11,7 @@ from bot import (
     cli_people,
     cli_platforms,
     cli_queues,
+    cli_records,
     cli_requests,
     cli_scheduler,
 )
@@ -55,7 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Each module adds its sub-commands with register(sub); the order is the order of --help.
-COMMAND_GROUPS = (cli_people, cli_requests, cli_queues, cli_scheduler, cli_platforms, cli_delegate)
+COMMAND_GROUPS = (
+    cli_people,
+    cli_requests,
+    cli_records,
+    cli_queues,
+    cli_scheduler,
+    cli_platforms,
+    cli_delegate,
+)
 
 
 def main(argv: list[str] | None = None) -> None:

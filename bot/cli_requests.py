@@ -46,14 +46,20 @@ async def cmd_requests_show(settings: Settings, args: argparse.Namespace) -> int
 
 async def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     from bot.boot import running
-    from models.audit import verify_chain
+    from records.integrity import parse_head, verify_records
 
+    try:
+        expected = parse_head(args.expect_head) if args.expect_head else None
+    except ValueError as exc:
+        print(f"webpub: --expect-head: {exc}", file=sys.stderr)
+        return 2
     async with running(settings) as rt:
-        result = await verify_chain(rt.org_id)
+        result = await verify_records(rt, expected)
     if result.ok:
-        print(f"OK: {result.count} events, chain intact")
+        print(f"OK: {result.count} events, chain intact, content matches")
         return 0
-    print(f"BROKEN at event {result.broken_seq}: {result.problem}")
+    for problem in result.problems:
+        print(problem)
     return 1
 
 
@@ -83,7 +89,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     audit = sub.add_parser("audit", help="audit chain").add_subparsers(
         dest="audit_command", required=True
     )
-    audit.add_parser("verify", help="prove the chain is whole").set_defaults(func=cmd_audit_verify)
+    verify = audit.add_parser(
+        "verify", help="prove the chain is whole and the requests and files are what it sealed"
+    )
+    verify.add_argument(
+        "--expect-head",
+        metavar="SEQ:HASH",
+        help="a head kept outside the database (the daily checkpoint): catches a cut chain",
+    )
+    verify.set_defaults(func=cmd_audit_verify)
     head = audit.add_parser(
         "head", help="the latest sequence and hash, to keep outside the database"
     )

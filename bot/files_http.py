@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from aiohttp import web
@@ -10,6 +11,7 @@ from bot.attachments import verify
 from bot.keys import RUNTIME
 from intake.files import file_path
 from models.request import Attachment
+from records.form import record_download
 
 
 async def download(request: web.Request) -> web.StreamResponse:
@@ -22,6 +24,15 @@ async def download(request: web.Request) -> web.StreamResponse:
     path = file_path(rt.data_dir, row.sha256) if row else None
     if row is None or path is None or not path.exists():
         raise web.HTTPNotFound(text="File not found.")
+    # File links are not personal (one link serves a whole card), so the record says from where.
+    await record_download(
+        rt,
+        row.request_id,
+        "file",
+        datetime.now(UTC),
+        via=request.remote or "link",
+        attachment_id=row.id,
+    )
     return web.FileResponse(
         path,
         headers={

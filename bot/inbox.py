@@ -218,6 +218,7 @@ class InboxProcessor:
                 mime_type=checked.mime_type,
                 size=checked.size,
                 sha256=checked.sha256,
+                personal=checked.personal.as_dict() if checked.personal else {},
             )
 
     async def _failed(self, row: InboxEvent, incoming: Incoming) -> None:

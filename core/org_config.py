@@ -6,6 +6,7 @@ import re
 import tomllib
 from datetime import date, time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -46,6 +47,9 @@ class Workflow(_Strict):
 class Files(_Strict):
     allowed_extensions: tuple[str, ...] = ("pdf", "docx", "xlsx", "jpg", "png")
     max_size_mb: float = Field(default=20, gt=0, le=2000)
+    # Files with probable national ID numbers (PDPA): "warn" the owner and the approver, or
+    # "refuse" them at once.
+    personal_data: Literal["warn", "refuse"] = "warn"
 
     @field_validator("allowed_extensions", mode="before")
     @classmethod

@@ -63,6 +63,20 @@ def be_year(day: date) -> int:
     return day.year + BE_OFFSET
 
 
+FISCAL_YEAR_START_MONTH = 10  # the Thai government's fiscal year runs 1 October to 30 September
+
+
+def fiscal_year(day: date) -> int:
+    """The Thai fiscal year (Buddhist era) a day falls in: 1 Oct 2568 – 30 Sep 2569 is 2569."""
+    return be_year(day) + (1 if day.month >= FISCAL_YEAR_START_MONTH else 0)
+
+
+def fiscal_year_range(year_be: int) -> tuple[date, date]:
+    """The first and last day of a Thai fiscal year given in the Buddhist era."""
+    last_year = year_be - BE_OFFSET
+    return date(last_year - 1, FISCAL_YEAR_START_MONTH, 1), date(last_year, 9, 30)
+
+
 def format_date(day: date | None, locale: str = "th") -> str:
     """`25 พ.ย. 2569` in Thai, `25 Nov 2026` in English, `-` for no date."""
     if day is None:

@@ -41,3 +41,5 @@ class Upload:
     size: int = 0
     sha256: str = ""
     refusal: str | None = None
+    # What intake.personal found: PersonalData.as_dict(), empty when nothing.
+    personal: dict = field(default_factory=dict)

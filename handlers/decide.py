@@ -1,7 +1,7 @@
 """The approver's and the checker's taps on a request card (2.2.1, 2.2.3; decide.mmd).
 
     [Approve] ──► approved, webmasters get the task ──[Add a comment]──► decide.comment ──► noted
-    [Reject] / [Send back] ──► reason buttons ──mission / file format / not current──► rejected
+    [Reject] / [Send back] ──► reason buttons ──mission / file format / not current / personal data──► rejected
                                      └──[Other]──► decide.reason ──typed reason──► rejected
     [Pass] ──► pending, the approver gets the card
     [Confirm] / [Revoke] (after a verbal approval) ──► confirmed / rejected or taken down
@@ -88,7 +88,8 @@ async def approve(ctx: Context, token: ButtonToken) -> None:
         text = _(
             "Approved {ref}. The webmasters have the task and the owner will be told."
         ).format(ref=req.ref)
-    ctx.reply(Outgoing(text=text, buttons=(comment,)))
+    form = await personal_button(ctx, _("Download form"), "form", req)
+    ctx.reply(Outgoing(text=text, buttons=(comment, form)))
 
 
 @router.button("reject", "send_back")
@@ -165,8 +166,11 @@ async def _refuse_request(ctx: Context, req: Request, action: str, code: str, re
     await _decided(ctx, change)
     ctx.notice = _("Not approved")
     ctx.reply(
-        _("{ref} is not approved ({reason}). The owner has been told.").format(
-            ref=req.ref, reason=reason_text(code, reason)
+        Outgoing(
+            text=_("{ref} is not approved ({reason}). The owner has been told.").format(
+                ref=req.ref, reason=reason_text(code, reason)
+            ),
+            buttons=(await personal_button(ctx, _("Download form"), "form", req),),
         )
     )
 

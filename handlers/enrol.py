@@ -105,6 +105,9 @@ async def help_message(ctx: Context) -> str:
         extra.append(
             _("/webmastergroup: typed in a group, send the tasks there (webmaster, admin)")
         )
+        extra.append(
+            _("/report [YEAR]: the yearly report and this month's completeness (webmaster, admin)")
+        )
     if extra:
         lines += ["", _("Approvers and webmasters:"), *extra]
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from handlers import (
     language,
     people,
     publish,
+    records,
     reminders,
     revise,
     submit,
@@ -48,6 +49,7 @@ def build_router() -> Router:
         groups.router,
         people.router,
         language.router,
+        records.router,
     )
 
 

@@ -15,6 +15,7 @@ from handlers.base import Context
 from handlers.guards import own_dialog, refuse
 from handlers.routing import Router
 from handlers.submit_steps import BY_NAME, EDITABLE, Step, first_unanswered, next_step
+from intake.personal import PersonalData
 from locales import _
 from models import workflow
 from models.enums import Status
@@ -36,6 +37,7 @@ EDIT = "submit.edit"
 
 
 router = Router("submit")
+
 
 @router.command("new", "ขอเผยแพร่ข้อมูล", "ขอเผยแพร่", "เผยแพร่ข้อมูล", "คำขอใหม่", "ใหม่", "new request")
 async def start(ctx: Context, rest: str) -> None:
@@ -135,9 +137,11 @@ async def choose(ctx: Context, token: ButtonToken) -> None:
         dialog = await own_dialog(
             ctx,
             FLOW,
-            lambda dialog: token.person_id == dialog.person_id
-            and data.get("dialog") == dialog.id
-            and data.get("asked") == dialog.data.get("asked"),
+            lambda dialog: (
+                token.person_id == dialog.person_id
+                and data.get("dialog") == dialog.id
+                and data.get("asked") == dialog.data.get("asked")
+            ),
         )
     except Refusal as refusal:
         refuse(ctx, refusal)
@@ -210,9 +214,26 @@ async def _take_upload(ctx: Context, req: Request) -> None:
         mime_type=upload.mime_type,
         size=upload.size,
         sha256=upload.sha256,
+        personal=upload.personal,
         position=position,
     )
     ctx.reply(_("Received {name}.").format(name=upload.name))
+    found = PersonalData.from_dict(upload.personal)
+    if found.phones and not found.ids:
+        ctx.reply(
+            _(
+                "{name} has phone numbers in it: {found}. If they belong to private persons "
+                "rather than the office, please remove them before publishing."
+            ).format(name=upload.name, found=found.describe())
+        )
+    elif found.ids:
+        ctx.reply(
+            _(
+                "⚠️ {name} seems to hold personal data: {found}. Publishing national ID numbers "
+                "breaks the Personal Data Protection Act; please black them out and send the file "
+                "again, or tell the approver why they must stay. The approver will see this warning."
+            ).format(name=upload.name, found=found.describe())
+        )
 
 
 # -- asking ---------------------------------------------------------------------------------
@@ -367,4 +388,3 @@ async def withdraw(ctx: Context, token: ButtonToken) -> None:
         return
     await procedure.transition(ctx.rt, req.id, "withdraw", ctx.person.id, now=ctx.now)
     ctx.reply(_("Request {ref} was withdrawn.").format(ref=req.ref))
-

@@ -117,6 +117,7 @@ class FileProblem(StrEnum):
     UNPACKS_TOO_LARGE = "unpacks_too_large"
     COMPRESSION_RATIO = "compression_ratio"
     ENCRYPTED = "encrypted"
+    PERSONAL_DATA = "personal_data"
     NESTED_PROGRAM = "nested_program"
     PDF_XFA_SCRIPT = "pdf_xfa_script"
     PDF_ENCRYPTED = "pdf_encrypted"

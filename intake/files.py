@@ -6,7 +6,7 @@ import hashlib
 import math
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.org_config import Files
@@ -22,6 +22,7 @@ from intake.content import (
     verify_content,
 )
 from intake.names import extension_of, sanitize_name
+from intake.personal import PersonalData, find_personal_data
 from locales import _
 
 __all__ = [
@@ -46,6 +47,7 @@ class FileCheck:
     mime_type: str
     size: int
     sha256: str
+    personal: PersonalData = field(default_factory=PersonalData)
 
 
 def inspect_file(data: bytes, name: str, files: Files) -> FileCheck:
@@ -64,8 +66,15 @@ def inspect_file(data: bytes, name: str, files: Files) -> FileCheck:
         raise FileRefused(
             message.format(ext=extension, allowed=_accepted(files)), FileProblem.CONTENT
         ) from None
+    personal = find_personal_data(data, extension)
+    if personal.ids and files.personal_data == "refuse":
+        message = _(
+            "The file holds personal data ({found}) and this office does not accept such files. "
+            "Please remove or black out the ID numbers and send it again."
+        )
+        raise FileRefused(message.format(found=personal.describe()), FileProblem.PERSONAL_DATA)
     sha = hashlib.sha256(data).hexdigest()
-    return FileCheck(display, extension, mime, len(data), sha)
+    return FileCheck(display, extension, mime, len(data), sha, personal)
 
 
 def store_file(data: bytes, data_dir: Path) -> Path:
@@ -115,7 +124,8 @@ def refuse_declared_size(size: int, files: Files) -> None:
         )
         megabytes = math.ceil(size * 10 / MIB) / 10
         raise FileRefused(
-            message.format(size=f"{megabytes:g}", limit=f"{files.max_size_mb:g}"), FileProblem.TOO_LARGE
+            message.format(size=f"{megabytes:g}", limit=f"{files.max_size_mb:g}"),
+            FileProblem.TOO_LARGE,
         )
 
 

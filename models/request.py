@@ -97,6 +97,8 @@ class Attachment(Model):
     mime_type = fields.CharField(max_length=100)
     size = fields.BigIntField()
     sha256 = fields.CharField(max_length=64)
+    # What intake.personal found in the file: probable national IDs and phone numbers, where.
+    personal = fields.JSONField(default=dict)
     position = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -25,7 +25,15 @@ COPIED_FIELDS = (
     "urgent",
     "urgent_reason",
 )
-COPIED_FILE_FIELDS = ("original_name", "extension", "mime_type", "size", "sha256", "position")
+COPIED_FILE_FIELDS = (
+    "original_name",
+    "extension",
+    "mime_type",
+    "size",
+    "sha256",
+    "personal",
+    "position",
+)
 
 
 async def start_revision(request_id: int) -> Request:

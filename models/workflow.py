@@ -25,6 +25,7 @@ from models.enums import Status, TaskKind, TaskStatus
 from models.messaging import OutboxMessage
 from models.people import Person
 from models.request import Decision, ReferenceCounter, Request, Task
+from models.seal import SEALED_ACTIONS, content_seal
 
 TRANSITIONS: dict[tuple[Status, str], Status] = {
     (Status.DRAFT, "submit"): Status.PENDING,
@@ -284,6 +285,7 @@ async def change_request(
         if action in DECISIONS:
             change.decision = await _record_decision(req, action, actor_id, details)
         change.task = await _task_effects(rt, change, now, details)
+        seal = await content_seal(req) if action in SEALED_ACTIONS else {}
         await append_event(
             rt.org_id,
             f"request.{action}",
@@ -300,6 +302,7 @@ async def change_request(
                 "url": details.url,
                 "acting_for": details.acting_for_id,
                 **({"successor": details.successor} if details.successor else {}),
+                **seal,
             },
         )
         return change

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from core.events import Button
 from locales import _
@@ -78,3 +79,6 @@ async def find_token(token: str, org_id: int) -> ButtonToken | None:
         if target is not None and not await query.exists():
             return None
     return row
+async def form_button(req: Any) -> Button:
+    """[Download form]: the filled request form of a decided request (handlers.records)."""
+    return await button(_("Download form"), "form", request_id=req.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.events import Card
 from core.thaidate import format_date
+from intake.personal import PersonalData
 from locales import _
 from models.people import Person
 from models.request import Attachment, Category, Request
@@ -36,6 +37,10 @@ async def request_card(req: Request, locale: str) -> Card:
         fields.append((_("Link"), req.external_link))
     for f in files:
         fields.append((_("File"), f"{f.original_name} ({human_size(f.size)})"))
+    for f in files:
+        found = PersonalData.from_dict(f.personal)
+        if found:
+            fields.append((_("⚠️ Personal data"), f"{f.original_name}: {found.describe()}"))
     if req.urgent:
         fields.append((_("Urgent"), req.urgent_reason or _("yes")))
     if req.remarks:

@@ -15,7 +15,7 @@ from models.enums import OutboxStatus, Role, Status, TaskStatus
 from models.messaging import OutboxMessage
 from models.people import GroupChat, Person
 from models.request import Decision, Request
-from notices.buttons import approve_reject, button
+from notices.buttons import approve_reject, button, form_button
 from notices.cards import attachment_ids, request_card
 from notices.copies import webmaster_group
 from notices.outbox import Build, enqueue_group, notify
@@ -153,6 +153,7 @@ async def _task_card(
         await button(
             label, action, request_id=req.id, task_id=task.id if task else None, style="primary"
         ),
+        *([await form_button(req)] if action == "claim" else []),
     )
     return Outgoing(
         text=text, card=card, buttons=buttons, files=await attachment_ids(req), quick=False
@@ -190,12 +191,15 @@ async def _owner_notice(
         text = _("Your request {ref} is published: {url}").format(
             ref=req.ref, url=req.published_url
         )
+        return Outgoing(
+            text=text, link=req.published_url or None, buttons=(await form_button(req),)
+        )
     elif action in ("reject", "send_back"):
         text = _("Your request {ref} was not approved. Reason: {reason}").format(
             ref=req.ref, reason=reason or "-"
         )
         revise = await button(_("Revise"), "revise", request_id=req.id, style="primary")
-        return Outgoing(text=text, buttons=(revise,))
+        return Outgoing(text=text, buttons=(revise, await form_button(req)))
     elif action == "return":
         text = _("The webmasters could not publish {ref}. Reason: {reason}").format(
             ref=req.ref, reason=reason or "-"
@@ -343,4 +347,4 @@ async def _merge_with_pending_approval(req: Request, person: Person, message: Ou
     text = _("Your request {ref} was approved and is now published: {url}").format(
         ref=req.ref, url=req.published_url
     )
-    return Outgoing(text=text, link=message.link)
+    return Outgoing(text=text, link=message.link, buttons=message.buttons)

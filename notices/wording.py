@@ -18,6 +18,7 @@ REJECT_REASONS = (
     ("mission", N_("Not related to the agency's mission")),
     ("file_format", N_("File format not allowed")),
     ("not_current", N_("Not current, correct or complete")),
+    ("personal_data", N_("Contains personal data")),  # PDPA B.E. 2562
 )
 
 

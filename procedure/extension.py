@@ -23,6 +23,7 @@ from models.enums import Status
 from models.messaging import ButtonToken
 from models.people import Person
 from models.request import Reminder, Request
+from models.seal import content_seal
 from models.workflow import AlreadyDecided, WorkflowError
 from notices.buttons import approve_reject, new_token
 from notices.cards import request_card
@@ -132,6 +133,8 @@ async def decide_extension(
                     ).format(ref=req.ref)
                 )
         await _close_proposal(req.id, token.data["proposal"], now)
+        # The end date is part of the sealed content: the new one is sealed in the chain.
+        seal = await content_seal(await Request.get(id=req.id)) if approve else {}
         await append_event(
             rt.org_id,
             "request.extend" if approve else "request.extension_rejected",
@@ -143,6 +146,7 @@ async def decide_extension(
                 "from": old_end.isoformat(),
                 "to": new_end.isoformat(),
                 "acting_for": acting_for_id,
+                **seal,
             },
         )
         await _tell_owner(rt, req, approve, old_end, new_end)

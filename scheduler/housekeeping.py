@@ -38,7 +38,7 @@ async def audit_checkpoint(rt: Runtime, now: datetime) -> int:
     async def render(person: Recipient, items: list[Due], locale: str) -> Outgoing:
         text = _(
             "Audit checkpoint {date}: event {seq}, hash {hash}. Keep this message; "
-            "`webpub audit verify` and `webpub audit head` show whether the chain still "
+            "`webpub audit verify --expect-head {seq}:{hash}` shows whether the chain still "
             "leads here."
         ).format(date=format_date(today, locale), seq=seq, hash=digest)
         return Outgoing(text=text)

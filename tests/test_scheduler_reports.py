@@ -206,7 +206,8 @@ async def test_audit_checkpoint_tells_the_admins_the_chain_head_daily(rt, busy_m
     seq, digest = await chain_head(rt.org_id)
     assert (await texts(people["admin"], "scheduler.audit"))[0] == (
         f"Audit checkpoint 5 Jan 2027: event {seq}, hash {digest}. Keep this message; "
-        "`webpub audit verify` and `webpub audit head` show whether the chain still leads here."
+        f"`webpub audit verify --expect-head {seq}:{digest}` shows whether the chain still "
+        "leads here."
     )
 
 
