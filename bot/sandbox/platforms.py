@@ -193,7 +193,10 @@ async def telegram_method(request: web.Request) -> web.Response:
             {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
         )
     method = request.match_info["method"]
-    params, uploads = await _telegram_params(request)
+    try:
+        params, uploads = await _telegram_params(request)
+    except ConnectionResetError:  # the bot hung up mid-upload (it is stopping): nothing to show
+        return web.Response(status=400)
     chat = str(params.get("chat_id", ""))
     if method == "getMe":
         return _ok(TELEGRAM_BOT)
