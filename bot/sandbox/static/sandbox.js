@@ -327,6 +327,7 @@ $("#invite").addEventListener("submit", async (e) => {
 function showOnly(platform) {
   for (const tab of document.querySelectorAll(".switcher [data-show]")) tab.setAttribute("aria-selected", tab.dataset.show === platform ? "true" : "false");
   document.body.dataset.show = platform;
+  scrollDown(platform);  // a hidden phone could not scroll while it was hidden
 }
 for (const tab of document.querySelectorAll(".switcher [data-show]")) tab.addEventListener("click", () => showOnly(tab.dataset.show));
 showOnly("line");
