@@ -141,6 +141,14 @@ async def line_ok(request: web.Request) -> web.Response:
     return web.json_response({})
 
 
+async def line_profile(request: web.Request) -> web.Response:
+    """A LINE profile: the sandbox's phones are set to Thai, as most Thai officers' are."""
+    if not _line_authorized(request):
+        return _line_error(401, "Authentication failed")
+    user = request.match_info["user_id"]
+    return web.json_response({"userId": user, "displayName": "LINE user", "language": "th"})
+
+
 async def line_quota(request: web.Request) -> web.Response:
     return web.json_response({"type": "limited", "value": 300})
 
@@ -318,6 +326,7 @@ def emulator_app(phones: Phones) -> web.Application:
     app.router.add_post("/line/v2/bot/chat/loading/start", line_ok)
     app.router.add_post("/line/v2/bot/richmenu", line_rich_menu)
     app.router.add_post("/line/v2/bot/user/all/richmenu/{rich_menu_id}", line_ok)
+    app.router.add_get("/line/v2/bot/profile/{user_id}", line_profile)
     app.router.add_get("/line/v2/bot/message/quota", line_quota)
     app.router.add_get("/line/v2/bot/message/quota/consumption", line_consumption)
     app.router.add_get("/line-data/v2/bot/message/{message_id}/content", line_content)
