@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -17,11 +16,12 @@ from bot.boot import build_runtime
 from bot.channels import Channel
 from bot.delivery import OutboxWorker
 from bot.inbox import InboxProcessor
-from bot.keys import CHANNELS, INBOX, METRICS, ORG, OUTBOX, RUNTIME, SETTINGS
+from bot.keys import CHANNELS, INBOX, METRICS, ORG, OUTBOX, ROUTER, RUNTIME, SETTINGS
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.webhooks import line_webhook, telegram_webhook
 from core.org_config import OrgConfig
+from handlers.router import build_router
 from models.db import close_db, open_db
 from models.enums import OutboxStatus
 from models.messaging import OutboxMessage
@@ -76,6 +76,7 @@ def create_app(
     app[ORG] = org
     app[METRICS] = Metrics()
     app[CHANNELS] = build_channels(settings)
+    app[ROUTER] = build_router()
     app.router.add_post("/webhooks/line", line_webhook)
     app.router.add_post("/webhooks/telegram", telegram_webhook)
     app.router.add_get("/healthz", healthz)
@@ -107,7 +108,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         await channel.start()
     outbox = OutboxWorker(app[CHANNELS], StoredAttachments(rt), app[METRICS])
     app[OUTBOX] = outbox
-    app[INBOX] = InboxProcessor(rt, app[CHANNELS], outbox.wakeup)
+    app[INBOX] = InboxProcessor(rt, app[ROUTER], app[CHANNELS], outbox.wakeup)
     yield
     for channel in app[CHANNELS].values():
         await channel.close()
@@ -135,14 +136,8 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     from scheduler import install
 
     jobs = AsyncIOScheduler(timezone=app[RUNTIME].tz)
-    install(jobs, app[RUNTIME])
-    if "line" in app[CHANNELS]:
-        from scheduler.quota import JOB_ID, warn_low_quota
-
-        async def line_quota() -> None:
-            await warn_low_quota(app[RUNTIME], app[CHANNELS]["line"].quota, datetime.now(UTC))
-
-        jobs.add_job(line_quota, "cron", hour=9, minute=5, id=JOB_ID, coalesce=True)
+    line = app[CHANNELS].get("line")
+    install(jobs, app[RUNTIME], line_quota=line.quota if line is not None else None)
     jobs.start()
     yield
     jobs.shutdown(wait=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from tortoise.expressions import F
@@ -15,8 +16,10 @@ from core.events import Incoming, Outgoing
 from core.runtime import Runtime
 from handlers.base import Context, Upload
 from handlers.router import handle
+from handlers.routing import Router
 from intake.files import FileRefused, inspect_file, refuse_declared_size, store_file
 from locales import _, pick_locale, using_locale
+from models.enrol import looks_like_code
 from models.enums import InboxStatus
 from models.messaging import InboxEvent
 from models.people import Identity, Person
@@ -31,9 +34,14 @@ class InboxProcessor:
     """Takes recorded events in order and runs the conversation for each."""
 
     def __init__(
-        self, rt: Runtime, channels: dict[str, Channel], on_replies: asyncio.Event
+        self,
+        rt: Runtime,
+        router: Router,
+        channels: dict[str, Channel],
+        on_replies: asyncio.Event,
     ) -> None:
         self.rt = rt
+        self.router = router
         self.channels = channels
         self.wakeup = asyncio.Event()
         self.outbox_wakeup = on_replies
@@ -118,6 +126,11 @@ class InboxProcessor:
         channel = self.channels.get(row.channel.value)
         incoming = channel.to_incoming(row.payload) if channel is not None else None
         upload = None
+        if channel is not None and incoming is not None and _enrols(incoming):
+            # A code from someone new: their account's language, read before the transaction.
+            language = await channel.profile_language(incoming.user)
+            if language:
+                incoming = replace(incoming, language=language)
         if channel is not None and incoming is not None and incoming.file is not None:
             known = await Identity.filter(
                 channel=incoming.channel, platform_user_id=incoming.user
@@ -162,7 +175,7 @@ class InboxProcessor:
             upload=upload,
         )
         with using_locale(locale):
-            await handle(ctx)
+            await handle(self.router, ctx)
         await write_replies(ctx)
         return ctx
 
@@ -210,6 +223,17 @@ class InboxProcessor:
             incoming.channel, incoming.chat, Outgoing(text=sorry), reply_token=incoming.reply_token
         )
         self.outbox_wakeup.set()
+
+
+def _enrols(incoming: Incoming) -> bool:
+    """A message that may spend an invitation code, from a platform that sends no language."""
+    words = (incoming.text or "").split()
+    return (
+        incoming.language is None
+        and incoming.kind == "message"
+        and 0 < len(words) <= 2
+        and looks_like_code(words[-1])
+    )
 
 
 async def write_replies(ctx: Context) -> None:

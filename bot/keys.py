@@ -11,6 +11,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from core.org_config import OrgConfig
 from core.runtime import Runtime
+from handlers.routing import Router
 
 SETTINGS = web.AppKey("settings", Settings)
 ORG = web.AppKey("org", OrgConfig)
@@ -19,3 +20,4 @@ METRICS = web.AppKey("metrics", Metrics)
 CHANNELS = web.AppKey("channels", dict[str, Channel])
 INBOX = web.AppKey("inbox", InboxProcessor)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
+ROUTER = web.AppKey("router", Router)  # every flow's buttons, dialogs and commands

@@ -76,6 +76,10 @@ class Reminders(_Strict):
     takedown_escalate_days: int = Field(default=3, gt=0)
     review_months: int = Field(default=12, gt=0)
     digest_time: time = time(8, 30)
+    office_opens: time = time(8, 30)  # working hours count between these, on working days
+    office_closes: time = time(16, 30)
+    verbal_confirm_hours: float = Field(default=4, gt=0)  # working hours: the approver asked
+    verbal_escalate_hours: float = Field(default=8, gt=0)  # working hours: the admins told
     digest_weekdays: tuple[int, ...] = (1, 2, 3, 4, 5)
     holidays: tuple[date, ...] = ()
     retention_days: int = Field(default=90, ge=90)

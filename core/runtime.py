@@ -23,3 +23,10 @@ class Runtime:
     def today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
 
+    def day_start(self, day: date) -> datetime:
+        """When what is due "on a day" falls due: the org's digest time, in the org's zone.
+
+        People are not woken at midnight: it comes at the start of the working morning.
+        """
+        return datetime.combine(day, self.org.reminders.digest_time, tzinfo=self.tz)
+

@@ -1,1 +1,1 @@
-"""Conversations: plain async functions of a neutral event that return neutral replies."""
+"""Conversations: flows of plain async functions of a neutral event, each flow with its Router."""

@@ -1,57 +1,19 @@
-"""Small pieces the decision, publishing and group flows share: refusals, roles, lookups."""
+"""Small pieces the flows share: the request a token or a reference names, personal buttons."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from core.errors import Refusal
 from core.events import Button
 from handlers.base import Context
+from handlers.guards import stale
 from locales import _
-from models.directory import roles_of
-from models.enums import Role
 from models.messaging import ButtonToken, Dialog
 from models.request import Request
-from models.workflow import WorkflowError
 from notices.buttons import button
 
 PERSONAL_TTL = timedelta(days=7)  # a follow-up button (a reason, Published) lasts a week
-
-
-class Refusal(Exception):
-    """A tap or a command that cannot be acted on; the message is for the person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def refuse(ctx: Context, refusal: Refusal | WorkflowError) -> None:
-    """Say no politely, on the button's toast (Telegram) and in the chat."""
-    message = refusal.message if isinstance(refusal, Refusal) else str(refusal)
-    ctx.notice = message[:200]
-    ctx.reply(message)
-
-
-def stale() -> Refusal:
-    return Refusal(_("This button is no longer valid. Type /status to see your requests."))
-
-
-async def require_role(ctx: Context, *roles: Role) -> None:
-    """Refuse unless the person holds one of the roles (checked on every tap)."""
-    if ctx.person is None or not (await roles_of(ctx.person.id)) & set(roles):
-        raise Refusal(_("Sorry, only {roles} can do this.").format(roles=role_names(roles)))
-
-
-def role_names(roles: tuple[Role, ...]) -> str:
-    from handlers.enrol import role_label
-
-    return _(" or ").join(role_label(r) for r in roles)
-
-
-def own_button(ctx: Context, token: ButtonToken) -> None:
-    """A follow-up button belongs to the person it was given to."""
-    if ctx.person is None or token.person_id != ctx.person.id:
-        raise Refusal(_("This button was given to someone else."))
 
 
 async def token_request(token: ButtonToken) -> Request:

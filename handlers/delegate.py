@@ -8,8 +8,9 @@
 from __future__ import annotations
 
 from core.thaidate import format_date
-from handlers.base import Context, on_command
-from handlers.common import Refusal, refuse, require_role
+from handlers.base import Context
+from handlers.guards import require_role
+from handlers.routing import Router
 from locales import _
 from models.directory import roles_of
 from models.enums import Role
@@ -26,15 +27,13 @@ from procedure.delegation import (
 OFF_WORDS = {"off", "cancel", "end", "ยกเลิก", "เลิก"}
 
 
-@on_command("delegate", "รักษาราชการแทน", "มอบอำนาจ")
+router = Router("delegate")
+
+@router.command("delegate", "รักษาราชการแทน", "มอบอำนาจ")
 async def delegate_command(ctx: Context, rest: str) -> None:
     """List, make or end delegations."""
     assert ctx.person is not None
-    try:
-        await require_role(ctx, Role.APPROVER, Role.ADMIN)
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
+    await require_role(ctx, Role.APPROVER, Role.ADMIN)
     words = rest.split()
     if not words:
         await _list(ctx)

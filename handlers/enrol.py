@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.base import Context, on_command
+from handlers.base import Context
+from handlers.guards import role_label
+from handlers.routing import Router
 from locales import _
 from models import enrol as codes
 from models.directory import roles_of
@@ -12,16 +14,7 @@ from models.people import Identity
 looks_like_code = codes.looks_like_code
 
 
-def role_label(role: Role) -> str:
-    labels = {
-        Role.STAFF: _("staff"),
-        Role.CHECKER: _("checker"),
-        Role.APPROVER: _("approver"),
-        Role.WEBMASTER: _("webmaster"),
-        Role.ADMIN: _("administrator"),
-    }
-    return labels[role]
-
+router = Router("enrol")
 
 async def stranger(ctx: Context) -> None:
     """Someone not enrolled: a code enrols them, anything else gets the explanation only."""
@@ -100,6 +93,7 @@ async def help_message(ctx: Context) -> str:
         _("/status: your requests and where they are"),
         _("/cancel: stop what you are doing"),
         _("/link: connect your LINE and Telegram accounts"),
+        _("/language: ภาษาไทย or English"),
         _("/help: this message"),
     ]
     extra = []
@@ -124,7 +118,7 @@ async def help_message(ctx: Context) -> str:
     return "\n".join(lines)
 
 
-@on_command("start", "เริ่ม")
+@router.command("start", "เริ่ม")
 async def start(ctx: Context, rest: str) -> None:
     if rest and codes.looks_like_code(rest):
         await redeem_code(ctx, rest)
@@ -132,12 +126,12 @@ async def start(ctx: Context, rest: str) -> None:
     ctx.reply(await help_message(ctx))
 
 
-@on_command("help", "ช่วยเหลือ", "วิธีใช้", "เมนู", "menu")
+@router.command("help", "ช่วยเหลือ", "วิธีใช้", "เมนู", "menu")
 async def show_help(ctx: Context, rest: str) -> None:
     ctx.reply(await help_message(ctx))
 
 
-@on_command("link", "เชื่อมบัญชี")
+@router.command("link", "เชื่อมบัญชี")
 async def link(ctx: Context, rest: str) -> None:
     """Give a one-time code to send from the other platform, or spend one given here."""
     assert ctx.person is not None

@@ -7,8 +7,10 @@ bot added to a group ──► a greeting that says how to register it
 
 from __future__ import annotations
 
-from handlers.base import Context, on_command
-from handlers.common import Refusal, in_group, refuse, require_role
+from handlers.base import Context
+from handlers.common import in_group
+from handlers.guards import require_role
+from handlers.routing import Router
 from locales import _
 from models.audit import append_event
 from models.enums import Role
@@ -18,14 +20,12 @@ from notices.copies import WEBMASTERS
 OFF_WORDS = {"off", "stop", "ยกเลิก", "หยุด"}
 
 
-@on_command("webmastergroup", "กลุ่มเว็บมาสเตอร์")
+router = Router("groups")
+
+@router.command("webmastergroup", "กลุ่มเว็บมาสเตอร์")
 async def register_group(ctx: Context, rest: str) -> None:
     """Make this group the webmasters group (or stop it being one)."""
-    try:
-        await require_role(ctx, Role.WEBMASTER, Role.ADMIN)
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
+    await require_role(ctx, Role.WEBMASTER, Role.ADMIN)
     if not in_group(ctx):
         ctx.reply(
             _(

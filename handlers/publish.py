@@ -13,27 +13,21 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from tortoise.expressions import F
-
 import procedure
+from core.errors import Refusal
 from core.events import Button, Outgoing
 from core.thaidate import format_datetime
-from handlers.base import Context, on_button, on_command, on_flow
-from handlers.common import (
-    Refusal,
-    personal_button,
-    refuse,
-    require_role,
-    stale,
-    start_dialog,
-)
-from locales import _
+from handlers.base import Context
+from handlers.common import personal_button, start_dialog
+from handlers.guards import require_role, stale
+from handlers.routing import Router
+from locales import _, current_locale
+from models import workflow
 from models.audit import append_event
 from models.enums import Role, Status, TaskKind, TaskStatus
 from models.messaging import ButtonToken, Dialog
 from models.people import Person
 from models.request import Request, Task
-from models.workflow import WorkflowError
 from notices.buttons import button
 from notices.copies import retire_buttons
 
@@ -45,6 +39,8 @@ REASON_MAX = 500
 TASKS_MAX = 6
 MINE_MAX = 3  # with the open list, four messages: one LINE reply carries at most five
 
+
+router = Router("publish")
 
 def page_url_error(text: str, website_host: str) -> str | None:
     """None when text is an http(s) URL on the organization's website (or a subdomain)."""
@@ -91,25 +87,18 @@ async def _taken(ctx: Context, task: Task, req: Request) -> Refusal:
     return Refusal(_("The task for {ref} is closed.").format(ref=req.ref))
 
 
-@on_button("claim")
+@router.button("claim")
 async def claim(ctx: Context, token: ButtonToken) -> None:
     """The first webmaster to tap takes the task; the others see who took it."""
-    try:
-        await require_role(ctx, Role.WEBMASTER)
-        task, req = await _publish_task(token)
-        if req.status != Status.APPROVED:
-            raise await _taken(ctx, task, req)
-        claimed = await Task.filter(id=task.id, status=TaskStatus.OPEN).update(
-            status=TaskStatus.CLAIMED,
-            claimed_by_id=ctx.person.id,
-            claimed_at=ctx.now,
-            version=F("version") + 1,
-        )
-        if not claimed:
-            raise await _taken(ctx, task, req)
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
+    await require_role(ctx, Role.WEBMASTER)
+    task, req = await _publish_task(token)
+    if req.status != Status.APPROVED:
+        raise await _taken(ctx, task, req)
+    claimed = await workflow.change_tasks(
+        Task.filter(id=task.id), "claim", claimed_by_id=ctx.person.id, claimed_at=ctx.now
+    )
+    if not claimed:
+        raise await _taken(ctx, task, req)
     await append_event(
         ctx.rt.org_id,
         "task.claim",
@@ -118,12 +107,13 @@ async def claim(ctx: Context, token: ButtonToken) -> None:
         at=ctx.now,
         data={"ref": req.ref, "task": task.id},
     )
-    name = ctx.person.name
+    name, when = ctx.person.name, ctx.now.astimezone(ctx.rt.tz)
     await retire_buttons(
         req.id,
         {"claim"},
-        note=lambda: _("{name} took the task {ref}.").format(name=name, ref=req.ref),
-        tapped_chat=ctx.incoming.chat,
+        words=lambda: _("{name} took the task {ref}, {when}.").format(
+            name=name, ref=req.ref, when=format_datetime(when, current_locale())
+        ),
         default_locale=ctx.rt.default_locale,
     )
     ctx.notice = _("Claimed")
@@ -161,13 +151,9 @@ async def _my_claim(ctx: Context, token: ButtonToken) -> tuple[Task, Request]:
     return task, req
 
 
-@on_button("published")
+@router.button("published")
 async def published(ctx: Context, token: ButtonToken) -> None:
-    try:
-        task, req = await _my_claim(ctx, token)
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
+    task, req = await _my_claim(ctx, token)
     await start_dialog(ctx, FLOW, ASK_URL, req, task_id=task.id)
     ctx.reply(
         _("Please send the address (URL) of the page where {ref} is published on {host}.").format(
@@ -176,13 +162,9 @@ async def published(ctx: Context, token: ButtonToken) -> None:
     )
 
 
-@on_button("cannot_publish")
+@router.button("cannot_publish")
 async def cannot_publish(ctx: Context, token: ButtonToken) -> None:
-    try:
-        task, req = await _my_claim(ctx, token)
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
+    task, req = await _my_claim(ctx, token)
     await start_dialog(ctx, FLOW, ASK_REASON, req, task_id=task.id)
     ctx.reply(
         _(
@@ -191,7 +173,7 @@ async def cannot_publish(ctx: Context, token: ButtonToken) -> None:
     )
 
 
-@on_flow(FLOW)
+@router.flow(FLOW)
 async def typed(ctx: Context, dialog: Dialog) -> None:
     """The page URL after Published, or the reason after Cannot publish."""
     text = (ctx.incoming.text or "").strip()
@@ -211,16 +193,12 @@ async def typed(ctx: Context, dialog: Dialog) -> None:
             return
         action, url = "return", ""
     await dialog.delete()
-    try:
-        task = await Task.get(id=dialog.data["task_id"])
-        if task.claimed_by_id != ctx.person.id or task.status != TaskStatus.CLAIMED:
-            raise await _taken(ctx, task, req)
-        await procedure.transition(
-            ctx.rt, req.id, action, ctx.person.id, now=ctx.now, url=url, reason=reason
-        )
-    except (Refusal, WorkflowError) as refusal:
-        refuse(ctx, refusal)
-        return
+    task = await Task.get(id=dialog.data["task_id"])
+    if task.claimed_by_id != ctx.person.id or task.status != TaskStatus.CLAIMED:
+        raise await _taken(ctx, task, req)
+    await procedure.transition(
+        ctx.rt, req.id, action, ctx.person.id, now=ctx.now, url=url, reason=reason
+    )
     if action == "publish":
         ctx.reply(_("Recorded: {ref} is published. The owner has the link.").format(ref=req.ref))
     else:
@@ -231,14 +209,10 @@ async def typed(ctx: Context, dialog: Dialog) -> None:
         )
 
 
-@on_command("tasks", "งาน", "งานเผยแพร่")
+@router.command("tasks", "งาน", "งานเผยแพร่")
 async def tasks(ctx: Context, rest: str) -> None:
     """A webmaster's view: open publishing tasks to claim, and their own claimed ones."""
-    try:
-        await require_role(ctx, Role.WEBMASTER)
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
+    await require_role(ctx, Role.WEBMASTER)
     rows = (
         await Task.filter(
             kind=TaskKind.PUBLISH,

@@ -13,37 +13,32 @@ still applies; a refusal changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 import procedure
+from core.errors import Refusal
 from core.events import DatePicker, Outgoing
 from core.thaidate import DateInputError, add_months, format_date, parse_date, parse_period
-from handlers.base import Context, on_button, on_flow
-from handlers.common import Refusal, refuse, require_role, stale
+from handlers.base import Context
+from handlers.guards import deciding_for, own_dialog, require_role, stale
+from handlers.revise import open_revision
+from handlers.routing import Router
 from locales import _
-from models import workflow
 from models.audit import append_event
-from models.directory import may_decide
+from models.db import atomic
 from models.enums import Role, Status, TaskKind, TaskStatus
 from models.messaging import ButtonToken, Dialog
-from models.request import Reminder, Request, Task
+from models.reminders import LET_END, claim
+from models.request import Request, Task
 from models.revision import start_revision
 from notices.buttons import button
 from procedure.extension import APPROVE, REJECT, ask_extension, check_new_end, decide_extension
-from scheduler.expiry import LET_END
 
 EXTEND_FLOW = "extend"
 ASK_DATE = "extend.ask_date"
 QUICK_DAYS = (30, 90)
 
-# What happens after Update started a revision; the submission flow may add a step that
-# opens the draft for editing. Without one, the owner is told the draft is ready.
-RevisionStarted = Callable[[Context, Request], Awaitable[None]]
-REVISION_STARTED: list[RevisionStarted] = []
+router = Router("reminders")
 
 
 async def _own_request(ctx: Context, request_id: int | None) -> Request:
@@ -74,15 +69,11 @@ def _published_with(req: Request, field: str, token: ButtonToken) -> None:
 # --- Extend ----------------------------------------------------------------------------------
 
 
-@on_button("extend")
+@router.button("extend")
 async def extend(ctx: Context, token: ButtonToken) -> None:
     """Owner tapped Extend: ask for the new end date."""
-    try:
-        req = await _own_request(ctx, token.request_id)
-        _published_with(req, "end_date", token)
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
+    req = await _own_request(ctx, token.request_id)
+    _published_with(req, "end_date", token)
     await Dialog.filter(person_id=ctx.person.id).delete()
     await Dialog.create(
         person_id=ctx.person.id,
@@ -131,30 +122,28 @@ async def _date_question(ctx: Context, req: Request) -> Outgoing:
 
 async def _extend_dialog(ctx: Context, request_id: int | None) -> Dialog:
     """The person's open Extend dialog about this request; buttons of a closed one are stale."""
-    dialog = await Dialog.get_or_none(person_id=ctx.person.id) if ctx.person else None
-    if dialog is None or dialog.flow != EXTEND_FLOW or dialog.data.get("request_id") != request_id:
-        raise stale()
-    return dialog
+    return await own_dialog(
+        ctx, EXTEND_FLOW, lambda dialog: dialog.data.get("request_id") == request_id, refusal=stale
+    )
 
 
-@on_button("extend_to")
+@router.button("extend_to")
 async def extend_to(ctx: Context, token: ButtonToken) -> None:
     """A quick choice: 30 days, 90 days or 1 year more."""
     await _propose(ctx, token.request_id, date.fromisoformat(token.data["end_date"]))
 
 
-@on_button("extend_date")
+@router.button("extend_date")
 async def extend_date(ctx: Context, token: ButtonToken) -> None:
     """LINE's date picker: the date arrives as ISO on the tap."""
     try:
         picked = date.fromisoformat(ctx.incoming.date or "")
     except ValueError:
-        refuse(ctx, Refusal(_("Please pick a date.")))
-        return
+        raise Refusal(_("Please pick a date.")) from None
     await _propose(ctx, token.request_id, picked)
 
 
-@on_flow(EXTEND_FLOW)
+@router.flow(EXTEND_FLOW)
 async def extend_typed(ctx: Context, dialog: Dialog) -> None:
     """A typed answer: a date (25/11/2569, 25 พ.ย. 69, ...) or a period (30 วัน, 3 months)."""
     text = (ctx.incoming.text or "").strip()
@@ -172,27 +161,19 @@ async def extend_typed(ctx: Context, dialog: Dialog) -> None:
     await _propose(ctx, dialog.data["request_id"], new_end)
 
 
-@on_button("extend_cancel")
+@router.button("extend_cancel")
 async def extend_cancel(ctx: Context, token: ButtonToken) -> None:
-    try:
-        dialog = await _extend_dialog(ctx, token.request_id)
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
+    dialog = await _extend_dialog(ctx, token.request_id)
     await dialog.delete()
     ctx.reply(_("Nothing was changed."))
 
 
 async def _propose(ctx: Context, request_id: int | None, new_end: date) -> None:
     """Send the owner's new end date to the approver, or say why it cannot be."""
-    try:
-        dialog = await _extend_dialog(ctx, request_id)
-        req = await _own_request(ctx, request_id)
-        check_new_end(req, new_end, ctx.rt.today(ctx.now))
-    except (Refusal, workflow.WorkflowError) as refusal:
-        refuse(ctx, refusal)
-        return
-    async with in_transaction():
+    dialog = await _extend_dialog(ctx, request_id)
+    req = await _own_request(ctx, request_id)
+    check_new_end(req, new_end, ctx.rt.today(ctx.now))
+    async with atomic():
         asked = await ask_extension(ctx.rt, req, ctx.person, new_end, ctx.now)
         await dialog.delete()
     if not asked:
@@ -209,25 +190,14 @@ async def _propose(ctx: Context, request_id: int | None, new_end: date) -> None:
     )
 
 
-@on_button(APPROVE, REJECT)
+@router.button(APPROVE, REJECT)
 async def decide(ctx: Context, token: ButtonToken) -> None:
     """The approver's one tap on an asked extension."""
-    allowed, acting_for = (
-        await may_decide(ctx.rt.org_id, ctx.person.id, ctx.rt.today(ctx.now))
-        if ctx.person
-        else (False, None)
-    )
-    if not allowed:
-        refuse(ctx, Refusal(_("Only the approver can decide this.")))
-        return
+    acting_for = await deciding_for(ctx)
     approve = token.action == APPROVE
-    try:
-        req = await decide_extension(
-            ctx.rt, token, ctx.person.id, approve, ctx.now, acting_for_id=acting_for
-        )
-    except workflow.WorkflowError as refusal:
-        refuse(ctx, refusal)
-        return
+    req = await decide_extension(
+        ctx.rt, token, ctx.person.id, approve, ctx.now, acting_for_id=acting_for
+    )
     if approve:
         ctx.reply(
             _("Extended {ref} until {date}; the owner has been told.").format(
@@ -242,20 +212,12 @@ async def decide(ctx: Context, token: ButtonToken) -> None:
         )
 
 
-@on_button("let_end")
+@router.button("let_end")
 async def let_end(ctx: Context, token: ButtonToken) -> None:
     """Owner tapped Let it end: no more warnings to them about this end date."""
-    try:
-        req = await _own_request(ctx, token.request_id)
-        _published_with(req, "end_date", token)
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
-    try:
-        async with in_transaction():
-            await Reminder.create(kind=LET_END, request_id=req.id, key=req.end_date.isoformat())
-    except IntegrityError:
-        pass  # tapped twice: the answer is the same
+    req = await _own_request(ctx, token.request_id)
+    _published_with(req, "end_date", token)
+    await claim(LET_END, req.id, req.end_date.isoformat())  # tapped twice: the same answer
     ctx.reply(
         _(
             "{ref} will leave the website on {date}. You will not be reminded about it again."
@@ -266,30 +228,26 @@ async def let_end(ctx: Context, token: ButtonToken) -> None:
 # --- Review ----------------------------------------------------------------------------------
 
 
-@on_button("review_keep")
+@router.button("review_keep")
 async def review_keep(ctx: Context, token: ButtonToken) -> None:
     """Still current: the next review is a review period from today."""
     today = ctx.rt.today(ctx.now)
     next_review = add_months(today, ctx.rt.org.reminders.review_months)
-    try:
-        req = await _own_request(ctx, token.request_id)
-        _published_with(req, "review_due", token)
-        async with in_transaction():
-            if not await Request.filter(
-                id=req.id, status=Status.PUBLISHED, review_due=req.review_due
-            ).update(review_due=next_review):
-                raise stale()
-            await append_event(
-                ctx.rt.org_id,
-                "request.reviewed",
-                actor_id=ctx.person.id,
-                request_id=req.id,
-                at=ctx.now,
-                data={"ref": req.ref, "next_review": next_review.isoformat()},
-            )
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
+    req = await _own_request(ctx, token.request_id)
+    _published_with(req, "review_due", token)
+    async with atomic():
+        if not await Request.filter(
+            id=req.id, status=Status.PUBLISHED, review_due=req.review_due
+        ).update(review_due=next_review):
+            raise stale()
+        await append_event(
+            ctx.rt.org_id,
+            "request.reviewed",
+            actor_id=ctx.person.id,
+            request_id=req.id,
+            at=ctx.now,
+            data={"ref": req.ref, "next_review": next_review.isoformat()},
+        )
     ctx.reply(
         _("Thank you. {ref} stays on the website; the next review is on {date}.").format(
             ref=req.ref, date=format_date(next_review, ctx.locale)
@@ -297,40 +255,22 @@ async def review_keep(ctx: Context, token: ButtonToken) -> None:
     )
 
 
-@on_button("review_update")
+@router.button("review_update")
 async def review_update(ctx: Context, token: ButtonToken) -> None:
     """Update: a revision starts as a draft; the published item stays until it is replaced."""
-    try:
-        req = await _own_request(ctx, token.request_id)
-        if req.status != Status.PUBLISHED:
-            raise stale()
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
-    draft = await start_revision(req.id)
-    if REVISION_STARTED:
-        for step in REVISION_STARTED:
-            await step(ctx, draft)
-        return
-    ctx.reply(
-        _(
-            "A revision of {ref} is ready as a draft with the same details and files; "
-            "{ref} stays on the website until the revision is published."
-        ).format(ref=req.ref)
-    )
+    req = await _own_request(ctx, token.request_id)
+    if req.status != Status.PUBLISHED:
+        raise stale()
+    await open_revision(ctx, await start_revision(req.id))
 
 
-@on_button("review_remove")
+@router.button("review_remove")
 async def review_remove(ctx: Context, token: ButtonToken) -> None:
     """Remove: the item is due for takedown and the webmasters get the task."""
-    try:
-        req = await _own_request(ctx, token.request_id)
-        async with in_transaction():
-            await _use(token, ctx)
-            await procedure.transition(ctx.rt, req.id, "takedown", ctx.person.id, now=ctx.now)
-    except (Refusal, workflow.WorkflowError) as refusal:
-        refuse(ctx, refusal)
-        return
+    req = await _own_request(ctx, token.request_id)
+    async with atomic():
+        await _use(token, ctx)
+        await procedure.transition(ctx.rt, req.id, "takedown", ctx.person.id, now=ctx.now)
     ctx.reply(
         _("The webmasters will take {ref} down; you will be told when it is done.").format(
             ref=req.ref
@@ -341,26 +281,16 @@ async def review_remove(ctx: Context, token: ButtonToken) -> None:
 # --- Takedown tasks --------------------------------------------------------------------------
 
 
-@on_button("taken_down")
+@router.button("taken_down")
 async def taken_down(ctx: Context, token: ButtonToken) -> None:
     """A webmaster took the item off the website: it is removed and the owner is told."""
-    try:
-        await require_role(ctx, Role.WEBMASTER)
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
+    await require_role(ctx, Role.WEBMASTER)
     task = await Task.get_or_none(id=token.task_id) if token.task_id else None
     req = await Request.get_or_none(id=token.request_id) if token.request_id else None
     if task is None or req is None or task.kind != TaskKind.TAKEDOWN:
-        refuse(ctx, stale())
-        return
+        raise stale()
     if task.status not in (TaskStatus.OPEN, TaskStatus.CLAIMED) or req.status == Status.REMOVED:
-        refuse(ctx, Refusal(_("{ref} is already recorded as taken down.").format(ref=req.ref)))
-        return
-    try:
-        async with in_transaction():
-            await procedure.transition(ctx.rt, req.id, "remove", ctx.person.id, now=ctx.now)
-    except workflow.WorkflowError as refusal:
-        refuse(ctx, refusal)
-        return
+        raise Refusal(_("{ref} is already recorded as taken down.").format(ref=req.ref))
+    async with atomic():
+        await procedure.transition(ctx.rt, req.id, "remove", ctx.person.id, now=ctx.now)
     ctx.reply(_("Recorded: {ref} is off the website. The owner has been told.").format(ref=req.ref))

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
-from handlers import reminders, submit
-from handlers.base import Context, on_button
-from handlers.common import Refusal, refuse, token_request
+from core.errors import Refusal
+from handlers import submit
+from handlers.base import Context
+from handlers.common import token_request
+from handlers.routing import Router
 from locales import _
 from models.enums import Status
 from models.messaging import ButtonToken, Dialog
@@ -18,23 +20,21 @@ from models.revision import start_revision
 REVISABLE = (Status.REJECTED, Status.RETURNED)
 
 
-@on_button("revise")
+router = Router("revise")
+
+@router.button("revise")
 async def revise(ctx: Context, token: ButtonToken) -> None:
     """Start (or reopen) the revision of the owner's request."""
-    try:
-        req = await token_request(token)
-        if ctx.person is None or req.owner_id != ctx.person.id:
-            raise Refusal(_("Only the owner of {ref} can revise it.").format(ref=req.ref))
-        if req.status not in REVISABLE:
-            raise Refusal(_("{ref} cannot be revised now.").format(ref=req.ref))
-        newer = await Request.filter(revision_of_id=req.id, ref__isnull=False).first()
-        if newer is not None:
-            raise Refusal(
-                _("{ref} was already revised as {new}.").format(ref=req.ref, new=newer.ref)
-            )
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return
+    req = await token_request(token)
+    if ctx.person is None or req.owner_id != ctx.person.id:
+        raise Refusal(_("Only the owner of {ref} can revise it.").format(ref=req.ref))
+    if req.status not in REVISABLE:
+        raise Refusal(_("{ref} cannot be revised now.").format(ref=req.ref))
+    newer = await Request.filter(revision_of_id=req.id, ref__isnull=False).first()
+    if newer is not None:
+        raise Refusal(
+            _("{ref} was already revised as {new}.").format(ref=req.ref, new=newer.ref)
+        )
     await open_revision(ctx, await start_revision(req.id))
 
 
@@ -58,6 +58,3 @@ async def open_revision(ctx: Context, draft: Request) -> None:
     )
     await submit._ask(ctx, dialog, draft, submit.REVIEW)
 
-
-if open_revision not in reminders.REVISION_STARTED:
-    reminders.REVISION_STARTED.append(open_revision)

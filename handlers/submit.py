@@ -6,27 +6,28 @@ counter of questions asked, so a button from an older question is recognised as 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from tortoise.expressions import Q
+from datetime import timedelta
 
 import procedure
+from core.errors import Refusal
 from core.events import Button, DatePicker, Outgoing
-from core.runtime import Runtime
-from handlers.base import Context, on_button, on_command, on_flow
-from handlers.submit_steps import BY_NAME, EDITABLE, STEPS, Step, first_unanswered, next_step
-from locales import _, using_locale
+from handlers.base import Context
+from handlers.guards import own_dialog, refuse
+from handlers.routing import Router
+from handlers.submit_steps import BY_NAME, EDITABLE, Step, first_unanswered, next_step
+from locales import _
 from models import workflow
 from models.enums import Status
 from models.messaging import ButtonToken, Dialog
-from models.people import Person
 from models.request import Attachment, Request
 from models.workflow import status_label
 from notices.buttons import button
 from notices.cards import request_card
-from notices.outbox import enqueue_push, locale_of
+from notices.wording import dialog_put_aside
+from records.listing import own_requests
 
 FLOW = "submit"
+STATUS_MAX = 8  # requests listed by /status
 REVIEW = "submit.review"
 EDIT = "submit.edit"
 
@@ -34,7 +35,9 @@ EDIT = "submit.edit"
 # -- starting and stopping ------------------------------------------------------------------
 
 
-@on_command("new", "ขอเผยแพร่ข้อมูล", "ขอเผยแพร่", "เผยแพร่ข้อมูล", "คำขอใหม่", "ใหม่", "new request")
+router = Router("submit")
+
+@router.command("new", "ขอเผยแพร่ข้อมูล", "ขอเผยแพร่", "เผยแพร่ข้อมูล", "คำขอใหม่", "ใหม่", "new request")
 async def start(ctx: Context, rest: str) -> None:
     """Begin a new request (or carry on with the one in progress)."""
     assert ctx.person is not None
@@ -64,7 +67,7 @@ async def start(ctx: Context, rest: str) -> None:
     await _ask(ctx, dialog, req, first.name)
 
 
-@on_command("cancel", "ยกเลิก", "stop", "หยุด")
+@router.command("cancel", "ยกเลิก", "stop", "หยุด")
 async def cancel(ctx: Context, rest: str) -> None:
     assert ctx.person is not None
     dialog = await Dialog.get_or_none(person_id=ctx.person.id)
@@ -91,37 +94,14 @@ async def _idle(ctx: Context, dialog: Dialog) -> bool:
     if dialog.updated_at is None or ctx.now - dialog.updated_at <= limit:
         return False
     await dialog.delete()
-    ctx.reply(
-        _(
-            "Your unfinished request was put aside after a long pause. It is saved: type /status to continue it."
-        )
-    )
+    ctx.reply(dialog_put_aside())
     return True
-
-
-async def close_idle_dialogs(rt: Runtime, now: datetime) -> int:
-    """Sweep: close dialogs idle past the org's limit and tell their people; returns how many."""
-    limit = now - timedelta(minutes=rt.org.workflow.dialog_idle_minutes)
-    closed = 0
-    for dialog in await Dialog.filter(flow=FLOW, updated_at__lt=limit):
-        if not await Dialog.filter(id=dialog.id, version=dialog.version).delete():
-            continue
-        person = await Person.get(id=dialog.person_id)
-        with using_locale(await locale_of(person, rt.default_locale)):
-            text = _(
-                "Your unfinished request was put aside after a long pause. It is saved: type /status to continue it."
-            )
-            await enqueue_push(
-                person, Outgoing(text=text), request_id=dialog.request_id, kind="dialog.idle"
-            )
-        closed += 1
-    return closed
 
 
 # -- answers --------------------------------------------------------------------------------
 
 
-@on_flow(FLOW)
+@router.flow(FLOW)
 async def answer(ctx: Context, dialog: Dialog) -> None:
     """A typed answer or a file, for the step the person is at."""
     if await _idle(ctx, dialog):
@@ -146,24 +126,22 @@ async def answer(ctx: Context, dialog: Dialog) -> None:
     await _after(ctx, dialog, req, step, await step.take_text(ctx, req, text))
 
 
-@on_button("ans")
+@router.button("ans")
 async def choose(ctx: Context, token: ButtonToken) -> None:
     """A tapped choice (or a date picked on LINE) for the question it was offered with."""
     assert ctx.person is not None
-    dialog = await Dialog.get_or_none(person_id=ctx.person.id)
     data = token.data
-    if (
-        dialog is None
-        or token.person_id != ctx.person.id
-        or dialog.flow != FLOW
-        or data.get("dialog") != dialog.id
-        or data.get("asked") != dialog.data.get("asked")
-    ):
-        ctx.notice = _("That button belongs to an earlier question.")
-        ctx.reply(_("That button belongs to an earlier question."))
-        if dialog is not None and dialog.flow == FLOW and dialog.person_id == ctx.person.id:
-            req = await Request.get(id=dialog.request_id)
-            await _ask(ctx, dialog, req, dialog.step)
+    try:
+        dialog = await own_dialog(
+            ctx,
+            FLOW,
+            lambda dialog: token.person_id == dialog.person_id
+            and data.get("dialog") == dialog.id
+            and data.get("asked") == dialog.data.get("asked"),
+        )
+    except Refusal as refusal:
+        refuse(ctx, refusal)
+        await _ask_again(ctx)
         return
     req = await Request.get(id=dialog.request_id)
     value = data.get("value", "")
@@ -183,6 +161,13 @@ async def choose(ctx: Context, token: ButtonToken) -> None:
     else:
         error = await step.take_choice(ctx, req, value)
     await _after(ctx, dialog, req, step, error)
+
+
+async def _ask_again(ctx: Context) -> None:
+    """After a tap on an older question, the current one again (when a submission is open)."""
+    dialog = await Dialog.get_or_none(person_id=ctx.person.id, flow=FLOW)
+    if dialog is not None:
+        await _ask(ctx, dialog, await Request.get(id=dialog.request_id), dialog.step)
 
 
 async def _after(ctx: Context, dialog: Dialog, req: Request, step: Step, error: str | None) -> None:
@@ -330,16 +315,11 @@ async def _review_choice(ctx: Context, dialog: Dialog, req: Request, value: str)
 # -- status and resuming --------------------------------------------------------------------
 
 
-@on_command("status", "สถานะ", "คำขอของฉัน", "my requests", "ติดตาม")
+@router.command("status", "สถานะ", "คำขอของฉัน", "my requests", "ติดตาม")
 async def status(ctx: Context, rest: str) -> None:
     """The person's latest requests with their state; drafts can be resumed, pending withdrawn."""
     assert ctx.person is not None
-    rows = (
-        await Request.filter(owner_id=ctx.person.id)
-        .filter(Q(ref__isnull=False) | ~Q(status=Status.WITHDRAWN))
-        .order_by("-id")
-        .limit(8)
-    )
+    rows = await own_requests(ctx.person.id, STATUS_MAX)
     if not rows:
         ctx.reply(_("You have no requests yet. Type /new to make one."))
         return
@@ -363,7 +343,7 @@ async def status(ctx: Context, rest: str) -> None:
     ctx.reply(Outgoing(text="\n".join(lines), buttons=tuple(buttons)))
 
 
-@on_button("resume")
+@router.button("resume")
 async def resume(ctx: Context, token: ButtonToken) -> None:
     assert ctx.person is not None
     req = await Request.get_or_none(id=token.request_id, owner_id=ctx.person.id)
@@ -378,19 +358,13 @@ async def resume(ctx: Context, token: ButtonToken) -> None:
     await _ask(ctx, dialog, req, missing.name if missing else REVIEW)
 
 
-@on_button("withdraw")
+@router.button("withdraw")
 async def withdraw(ctx: Context, token: ButtonToken) -> None:
     assert ctx.person is not None
     req = await Request.get_or_none(id=token.request_id)
     if req is None or req.owner_id != ctx.person.id:
         ctx.reply(_("Only the owner of a request can withdraw it."))
         return
-    try:
-        await procedure.transition(ctx.rt, req.id, "withdraw", ctx.person.id, now=ctx.now)
-    except workflow.WorkflowError as exc:
-        ctx.reply(str(exc))
-        return
+    await procedure.transition(ctx.rt, req.id, "withdraw", ctx.person.id, now=ctx.now)
     ctx.reply(_("Request {ref} was withdrawn.").format(ref=req.ref))
 
-
-__all__ = ["STEPS", "close_idle_dialogs"]

@@ -13,26 +13,19 @@ import re
 from datetime import datetime, time
 
 import procedure
+from core.errors import Refusal
 from core.events import Outgoing
 from core.thaidate import THAI_DIGITS, format_datetime
-from handlers.base import Context, on_button, on_command, on_flow
-from handlers.common import (
-    Refusal,
-    own_button,
-    personal_button,
-    refuse,
-    request_by_ref,
-    require_role,
-    start_dialog,
-    token_request,
-)
+from handlers.base import Context
+from handlers.common import personal_button, request_by_ref, start_dialog, token_request
+from handlers.guards import own_button, own_dialog, require_role, typed_text
+from handlers.routing import Router
 from locales import N_, _, using_locale
 from models import workflow
 from models.directory import deciders
 from models.enums import Role, Status
 from models.messaging import ButtonToken, Dialog
 from models.request import Request
-from models.workflow import WorkflowError
 from notices.copies import retire_buttons
 
 FLOW = "verbal"
@@ -44,7 +37,10 @@ MEANS = (("phone", N_("By phone")), ("in_person", N_("In person")))
 CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})(?:\s*(?:น\.?|นาฬิกา))?$")
 NOW_WORDS = {"now", "just now", "ตอนนี้", "เมื่อกี้", "เมื่อสักครู่", "เดี๋ยวนี้"}
 LIST_MAX = 6
+TEXT_MAX = 500
 
+
+router = Router("verbal")
 
 async def _urgent_waiting(ctx: Context, req: Request) -> Request:
     if not req.urgent:
@@ -56,17 +52,13 @@ async def _urgent_waiting(ctx: Context, req: Request) -> Request:
     return req
 
 
-@on_command("verbal", "อนุมัติวาจา", "อนุมัติด้วยวาจา")
+@router.command("verbal", "อนุมัติวาจา", "อนุมัติด้วยวาจา")
 async def verbal(ctx: Context, rest: str) -> None:
     """Record that the approver approved an urgent request by word of mouth."""
-    try:
-        await require_role(ctx, *RECORDERS)
-        if rest.strip():
-            req = await _urgent_waiting(ctx, await request_by_ref(ctx, rest))
-            await _ask_how(ctx, req)
-            return
-    except (Refusal, WorkflowError) as refusal:
-        refuse(ctx, refusal)
+    await require_role(ctx, *RECORDERS)
+    if rest.strip():
+        req = await _urgent_waiting(ctx, await request_by_ref(ctx, rest))
+        await _ask_how(ctx, req)
         return
     waiting = (
         await Request.filter(org_id=ctx.rt.org_id, urgent=True, status__in=WAITING)
@@ -88,15 +80,11 @@ async def verbal(ctx: Context, rest: str) -> None:
     )
 
 
-@on_button("verbal_pick")
+@router.button("verbal_pick")
 async def picked(ctx: Context, token: ButtonToken) -> None:
-    try:
-        own_button(ctx, token)
-        await require_role(ctx, *RECORDERS)
-        req = await _urgent_waiting(ctx, await token_request(token))
-    except (Refusal, WorkflowError) as refusal:
-        refuse(ctx, refusal)
-        return
+    own_button(ctx, token)
+    await require_role(ctx, *RECORDERS)
+    req = await _urgent_waiting(ctx, await token_request(token))
     await _ask_how(ctx, req)
 
 
@@ -116,27 +104,18 @@ async def _ask_how(ctx: Context, req: Request) -> None:
     )
 
 
-@on_button("verbal_how")
+@router.button("verbal_how")
 async def how_tapped(ctx: Context, token: ButtonToken) -> None:
     dialog = await _dialog(ctx, token)
-    if dialog is None:
-        return
     with using_locale(ctx.rt.default_locale):
         means = _(dict(MEANS).get(token.data.get("means", ""), N_("By phone")))
     await _ask_when(ctx, dialog, means)
 
 
-async def _dialog(ctx: Context, token: ButtonToken) -> Dialog | None:
-    """The person's verbal dialog this button belongs to, or a refusal said."""
-    dialog = await Dialog.get_or_none(person_id=ctx.person.id) if ctx.person else None
-    try:
-        own_button(ctx, token)
-        if dialog is None or dialog.flow != FLOW or dialog.request_id != token.request_id:
-            raise Refusal(_("That button belongs to an earlier question."))
-    except Refusal as refusal:
-        refuse(ctx, refusal)
-        return None
-    return dialog
+async def _dialog(ctx: Context, token: ButtonToken) -> Dialog:
+    """The person's verbal dialog this button belongs to."""
+    own_button(ctx, token)
+    return await own_dialog(ctx, FLOW, lambda dialog: dialog.request_id == token.request_id)
 
 
 async def _ask_when(ctx: Context, dialog: Dialog, means: str) -> None:
@@ -153,20 +132,17 @@ async def _ask_when(ctx: Context, dialog: Dialog, means: str) -> None:
     )
 
 
-@on_button("verbal_now")
+@router.button("verbal_now")
 async def now_tapped(ctx: Context, token: ButtonToken) -> None:
     dialog = await _dialog(ctx, token)
-    if dialog is not None and dialog.step == ASK_WHEN:
+    if dialog.step == ASK_WHEN:
         await _record(ctx, dialog, ctx.now)
 
 
-@on_flow(FLOW)
+@router.flow(FLOW)
 async def typed(ctx: Context, dialog: Dialog) -> None:
     """The means in words, or the time of the approval."""
-    text = " ".join((ctx.incoming.text or "").split())
-    if not text:
-        ctx.reply(_("Please type it in words; /cancel stops."))
-        return
+    text = typed_text(ctx, TEXT_MAX)
     if dialog.step == ASK_HOW:
         await _ask_when(ctx, dialog, text[:100])
         return
@@ -198,25 +174,26 @@ async def _record(ctx: Context, dialog: Dialog, when: datetime) -> None:
     approvers = await deciders(ctx.rt.org_id, ctx.rt.today(ctx.now))
     approver = approvers[0] if approvers else None
     means = dialog.data.get("means", "")
-    try:
-        await require_role(ctx, *RECORDERS)
-        await _urgent_waiting(ctx, req)
-        await procedure.transition(
-            ctx.rt,
-            req.id,
-            "verbal_approve",
-            ctx.person.id,
-            now=ctx.now,
-            how="verbal",
-            acting_for_id=approver.id if approver else None,
-            reason_code="verbal",
-            verbal_by=f"{approver.name if approver else '-'}, {means}",
-            verbal_at=when,
-        )
-    except (Refusal, WorkflowError) as refusal:
-        refuse(ctx, refusal)
-        return
-    await retire_buttons(req.id, {"approve", "reject", "pass", "send_back"})
+    await require_role(ctx, *RECORDERS)
+    await _urgent_waiting(ctx, req)
+    change = await procedure.transition(
+        ctx.rt,
+        req.id,
+        "verbal_approve",
+        ctx.person.id,
+        now=ctx.now,
+        how="verbal",
+        acting_for_id=approver.id if approver else None,
+        reason_code="verbal",
+        verbal_by=f"{approver.name if approver else '-'}, {means}",
+        verbal_at=when,
+    )
+    await retire_buttons(
+        req.id,
+        {"approve", "reject", "pass", "send_back"},
+        words=lambda: workflow.decision_words(change.decision, ctx.rt.tz),
+        default_locale=ctx.rt.default_locale,
+    )
     ctx.reply(
         _(
             "Recorded: {ref} approved verbally by {name} ({means}, {when}). The approver is "

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.transactions import in_transaction
 
 from models import MODEL_MODULES
 
@@ -35,6 +36,11 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def atomic() -> Any:
+    """A unit of work: a transaction, or a savepoint inside one; it commits whole or not at all."""
+    return in_transaction()
 
 
 async def open_db(database_url: str) -> None:

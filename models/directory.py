@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from tortoise.transactions import in_transaction
 
 from core.org_config import OrgConfig
+from core.runtime import Runtime
 from models.enums import Channel, Role
 from models.people import Delegation, Identity, Organization, Person, RoleAssignment
-from models.request import Category
+from models.request import Category, Request
 
 
 async def ensure_organization(org: OrgConfig) -> Organization:
@@ -72,12 +73,24 @@ async def deciders(org_id: int, day: date) -> list[Person]:
     return await people_with_role(org_id, Role.APPROVER)
 
 
-async def may_decide(org_id: int, person_id: int, day: date) -> tuple[bool, int | None]:
-    """Whether a person may approve today, and for whom they act when it is by delegation."""
-    delegation = await active_delegation(org_id, day)
+async def may_decide(
+    rt: Runtime, person_id: int, now: datetime, request: Request | None = None
+) -> tuple[bool, int | None]:
+    """Whether a person may decide today, and for whom they act when not in their own right.
+
+    The approver decides, or the acting approver under a delegation (for the approver); a
+    request handed to someone (its assignee) may also be decided by them, for the day's approver.
+    """
+    day = rt.today(now)
+    delegation = await active_delegation(rt.org_id, day)
     if delegation is not None and delegation.acting_id == person_id:
         return True, delegation.approver_id
-    return Role.APPROVER in await roles_of(person_id), None
+    if Role.APPROVER in await roles_of(person_id):
+        return True, None
+    if request is not None and request.assignee_id == person_id:
+        day_deciders = await deciders(rt.org_id, day)
+        return True, next((p.id for p in day_deciders if p.id != person_id), None)
+    return False, None
 
 
 async def push_address(person: Person) -> Identity | None:

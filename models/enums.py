@@ -36,6 +36,7 @@ class TaskKind(StrEnum):
 
 
 class TaskStatus(StrEnum):
+    SCHEDULED = "scheduled"  # approved for a later publish date: the webmasters' task on that day
     OPEN = "open"
     CLAIMED = "claimed"
     DONE = "done"

@@ -23,6 +23,7 @@ from locales import _, current_locale
 from models.audit import append_event
 from models.enums import Status, TaskKind, TaskStatus
 from models.messaging import OutboxMessage
+from models.people import Person
 from models.request import Decision, ReferenceCounter, Request, Task
 
 TRANSITIONS: dict[tuple[Status, str], Status] = {
@@ -44,6 +45,9 @@ TRANSITIONS: dict[tuple[Status, str], Status] = {
     (Status.PUBLISHED, "takedown"): Status.EXPIRED,
     (Status.PUBLISHED, "revoke"): Status.EXPIRED,
     (Status.EXPIRED, "remove"): Status.REMOVED,
+    # A published revision took its predecessor's place on the website.
+    (Status.PUBLISHED, "replace"): Status.REMOVED,
+    (Status.EXPIRED, "replace"): Status.REMOVED,
 }
 
 ACTIONS = frozenset(action for _status, action in TRANSITIONS)
@@ -54,8 +58,9 @@ DECISIONS = frozenset(
 # Actions that only make sense with a request still waiting on a decider.
 DECIDING = frozenset({"approve", "reject", "pass", "send_back", "verbal_approve"})
 
-UNFINISHED = (TaskStatus.OPEN, TaskStatus.CLAIMED)
+UNFINISHED = (TaskStatus.SCHEDULED, TaskStatus.OPEN, TaskStatus.CLAIMED)
 TASK_TRANSITIONS: dict[tuple[TaskStatus, str], TaskStatus] = {
+    (TaskStatus.SCHEDULED, "open"): TaskStatus.OPEN,
     (TaskStatus.OPEN, "claim"): TaskStatus.CLAIMED,
     **{(status, "done"): TaskStatus.DONE for status in UNFINISHED},
     **{(status, "return"): TaskStatus.RETURNED for status in UNFINISHED},
@@ -68,6 +73,7 @@ TASK_EFFECTS: dict[tuple[Status, str], tuple[TaskKind, str]] = {
     (Status.APPROVED, "return"): (TaskKind.PUBLISH, "return"),
     (Status.APPROVED, "revoke"): (TaskKind.PUBLISH, "cancel"),
     (Status.EXPIRED, "remove"): (TaskKind.TAKEDOWN, "done"),
+    (Status.EXPIRED, "replace"): (TaskKind.TAKEDOWN, "done"),
 }
 # The state a request enters that opens a task of a kind.
 TASK_OPENED_BY: dict[Status, TaskKind] = {
@@ -103,6 +109,7 @@ class Details:
     url: str = ""
     verbal_by: str = ""
     verbal_at: datetime | None = None
+    successor: str = ""  # the reference of the revision that replaces this request
 
 
 @dataclass
@@ -172,21 +179,14 @@ async def refusal(req: Request, action: str, tz: tzinfo | None = None) -> Workfl
                 _("Request {ref} was withdrawn by its owner.").format(ref=req.ref or "-")
             )
         last = (
-            await Decision.filter(request_id=req.id)
-            .exclude(action__in=["withdraw"])
+            await Decision.filter(request_id=req.id, action__in=sorted(DECIDING))
             .order_by("-id")
             .first()
-            .prefetch_related("person")
         )
-        if last is not None and last.person is not None:
+        if last is not None and last.person_id is not None:
             return AlreadyDecided(
-                _("Request {ref} was already decided by {name} at {when}.").format(
-                    ref=req.ref or "-",
-                    name=last.person.name,
-                    when=format_datetime(
-                        last.created_at.astimezone(tz) if tz else last.created_at,
-                        current_locale(),
-                    ),
+                _("Request {ref} was already decided. {decided}").format(
+                    ref=req.ref or "-", decided=await decision_words(last, tz)
                 )
             )
         return AlreadyDecided(_("Request {ref} was already decided.").format(ref=req.ref or "-"))
@@ -195,6 +195,43 @@ async def refusal(req: Request, action: str, tz: tzinfo | None = None) -> Workfl
             ref=req.ref or "-", status=status_label(req.status)
         )
     )
+
+
+def _outcome(action: str) -> str:
+    outcomes = {
+        "approve": _("Approved"),
+        "verbal_approve": _("Approved verbally"),
+        "reject": _("Not approved"),
+        "pass": _("Checked and passed to the approver"),
+        "send_back": _("Sent back by the checker"),
+        "confirm": _("Verbal approval confirmed"),
+        "revoke": _("Approval revoked"),
+    }
+    return outcomes.get(action, action)
+
+
+async def decision_words(decision: Decision, tz: tzinfo | None = None) -> str:
+    """Who decided, how and when, in one sentence: on edited cards and to a late tap alike."""
+    names = dict(
+        await Person.filter(id__in=[decision.person_id, decision.acting_for_id]).values_list(
+            "id", "name"
+        )
+    )
+    when = decision.created_at.astimezone(tz) if tz else decision.created_at
+    values = {
+        "outcome": _outcome(decision.action),
+        "name": names.get(decision.person_id, "-"),
+        "approver": names.get(decision.acting_for_id, "-"),
+        "means": decision.verbal_by or "-",
+        "when": format_datetime(when, current_locale()),
+    }
+    if decision.action == "verbal_approve":
+        return _("{outcome} ({means}), recorded by {name}, {when}.").format(**values)
+    if decision.acting_for_id:
+        return _("{outcome} by {name}, acting for {approver}, with a tap in the chat, {when}.").format(
+            **values
+        )
+    return _("{outcome} by {name} with a tap in the chat, {when}.").format(**values)
 
 
 async def still_allows(req: Request, action: str, tz: tzinfo | None = None) -> None:
@@ -262,6 +299,7 @@ async def change_request(
                 "reason": details.reason,
                 "url": details.url,
                 "acting_for": details.acting_for_id,
+                **({"successor": details.successor} if details.successor else {}),
             },
         )
         return change
@@ -287,7 +325,7 @@ async def _fields_set_by(
             updates["review_due"] = add_months(rt.today(now), rt.org.reminders.review_months)
     elif action in ("expire", "takedown", "revoke") and before == Status.PUBLISHED:
         updates["expired_at"] = now
-    elif action == "remove":
+    elif action in ("remove", "replace"):
         updates["removed_at"] = now
     if action == "revoke":
         updates["verbal_confirmed"] = False
@@ -326,12 +364,25 @@ async def _task_effects(rt: Runtime, change: Change, now: datetime, details: Det
     if kind is None:
         return None
     if kind == TaskKind.TAKEDOWN:
-        due_at = now
-    else:
-        reminders = rt.org.reminders
-        hours = reminders.task_urgent_minutes / 60 if req.urgent else reminders.task_hours
-        due_at = now + timedelta(hours=hours)
-    return await Task.create(request_id=req.id, kind=kind, due_at=due_at)
+        return await Task.create(request_id=req.id, kind=kind, due_at=now)
+    reminders = rt.org.reminders
+    lead = timedelta(
+        hours=reminders.task_urgent_minutes / 60 if req.urgent else reminders.task_hours
+    )
+    if publishes_later(rt, req, now):
+        # The webmasters' task on the publish date, chased from then (scheduler: open-tasks).
+        return await Task.create(
+            request_id=req.id,
+            kind=kind,
+            status=TaskStatus.SCHEDULED,
+            due_at=rt.day_start(req.publish_date) + lead,
+        )
+    return await Task.create(request_id=req.id, kind=kind, due_at=now + lead)
+
+
+def publishes_later(rt: Runtime, req: Request, now: datetime) -> bool:
+    """Approved for a later publish date (an urgent request is published at once, whatever its date)."""
+    return not req.urgent and req.publish_date is not None and req.publish_date > rt.today(now)
 
 
 async def change_tasks(tasks: Any, action: str, **fields: Any) -> int:

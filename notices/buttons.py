@@ -48,9 +48,14 @@ async def approve_reject(
     approve: str = "approve",
     reject: str = "reject",
     data: dict | None = None,
+    suffix: str = "",
 ) -> tuple[Button, Button]:
-    """The approver's two buttons on a card, in the current locale."""
+    """The approver's two buttons on a card, in the current locale (`suffix`: which request)."""
     return (
-        await button(_("Approve"), approve, request_id=request_id, data=data, style="primary"),
-        await button(_("Reject"), reject, request_id=request_id, data=data, style="danger"),
+        await button(
+            _("Approve") + suffix, approve, request_id=request_id, data=data, style="primary"
+        ),
+        await button(
+            _("Reject") + suffix, reject, request_id=request_id, data=data, style="danger"
+        ),
     )

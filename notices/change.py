@@ -8,16 +8,18 @@ from typing import TYPE_CHECKING
 
 from core.events import Outgoing
 from core.runtime import Runtime
+from core.thaidate import format_date
 from locales import _, using_locale
-from models.directory import deciders, people_with_role, push_address
-from models.enums import OutboxStatus, Role, Status
+from models.directory import deciders, people_with_role
+from models.enums import OutboxStatus, Role, Status, TaskStatus
 from models.messaging import OutboxMessage
 from models.people import GroupChat, Person
 from models.request import Decision, Request
 from notices.buttons import approve_reject, button
 from notices.cards import attachment_ids, request_card
 from notices.copies import webmaster_group
-from notices.outbox import enqueue_group, enqueue_push, locale_of
+from notices.outbox import Build, enqueue_group, notify
+from notices.wording import reason_text
 
 if TYPE_CHECKING:
     from models.workflow import Change
@@ -41,6 +43,8 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "expire": ("owner", "webmasters"),
     "takedown": ("owner", "webmasters"),
     "remove": ("owner",),
+    "replace": (),  # the owner hears of the revision's publication, which says it all
+    "open_task": ("webmasters",),  # a task scheduled for its publish date, on that date
 }
 
 
@@ -55,6 +59,8 @@ async def recipients(rt: Runtime, change: Change, now: datetime) -> list[tuple[s
             people = await deciders(rt.org_id, rt.today(now))
         elif audience == "checkers":
             people = await people_with_role(rt.org_id, Role.CHECKER)
+        elif audience == "webmasters" and _scheduled(change):
+            people = []  # told on the publish date (scheduler: open-tasks)
         elif audience == "webmasters" or (
             audience == "takedown" and change.after == Status.EXPIRED
         ):
@@ -120,6 +126,12 @@ async def _task_card(
     if task is not None and task.kind == "takedown":
         text = _("Take down {ref} from the website: {title}").format(ref=req.ref, title=req.title)
         label, action = _("Taken down"), "taken_down"
+    elif (replaced := await _published_predecessor(req)) is not None:
+        text = _(
+            "Publish {ref} on the website in place of {old}: {title}. Keep its page, "
+            "{url}, and {old} is replaced; at another address, {old} will be taken down."
+        ).format(ref=req.ref, old=replaced.ref, url=replaced.published_url, title=req.title)
+        label, action = _("Claim"), "claim"
     else:
         text = _("Publish {ref} on the website: {title}").format(ref=req.ref, title=req.title)
         label, action = _("Claim"), "claim"
@@ -135,12 +147,26 @@ async def _task_card(
     )
 
 
+async def _published_predecessor(req: Request) -> Request | None:
+    """The item on the website that a revision will replace, if any."""
+    if not req.revision_of_id:
+        return None
+    return await Request.get_or_none(
+        id=req.revision_of_id, status=Status.PUBLISHED, published_url__not=""
+    )
+
+
 async def _owner_notice(
     rt: Runtime, change: Change, audience: str, person: Person, locale: str, now: datetime
 ) -> Outgoing | None:
     req, action = change.request, change.action
-    reason = change.decision.reason if change.decision else ""
-    if action == "approve":
+    decision = change.decision
+    reason = reason_text(decision.reason_code, decision.reason) if decision else ""
+    if action == "approve" and _scheduled(change):
+        text = _(
+            "Your request {ref} was approved. It goes to the webmasters on {date}, its publish date."
+        ).format(ref=req.ref, date=format_date(req.publish_date, locale))
+    elif action == "approve":
         text = _("Your request {ref} was approved and is going to the webmasters.").format(
             ref=req.ref
         )
@@ -186,7 +212,8 @@ async def _decider_notice(
     if change.action == "withdraw":
         text = _("Request {ref} was withdrawn by its owner; nothing to decide.").format(ref=req.ref)
     elif change.action == "return":
-        reason = change.decision.reason if change.decision else ""
+        decision = change.decision
+        reason = reason_text(decision.reason_code, decision.reason) if decision else ""
         text = _("The webmasters could not publish {ref}. Reason: {reason}").format(
             ref=req.ref, reason=reason or "-"
         )
@@ -203,6 +230,10 @@ def _renderer(change: Change, audience: str) -> Render:
     return _decider_notice
 
 
+def _scheduled(change: Change) -> bool:
+    return change.task is not None and change.task.status == TaskStatus.SCHEDULED
+
+
 async def notify_change(rt: Runtime, change: Change, now: datetime) -> list[OutboxMessage]:
     """Write the outbox rows a change causes; call inside its transaction."""
     rows: list[OutboxMessage] = []
@@ -213,31 +244,37 @@ async def notify_change(rt: Runtime, change: Change, now: datetime) -> list[Outb
     for audience, person in await recipients(rt, change, now):
         if group is not None and audience in ("webmasters", "takedown"):
             continue  # the group has the one shared card
-        if await push_address(person) is None:
-            continue
-        locale = await locale_of(person, rt.default_locale)
-        with using_locale(locale):
-            message = await _renderer(change, audience)(rt, change, audience, person, locale, now)
-            if message is None:
-                continue
-            not_before = None
-            if audience == "owner" and change.action == "publish":
-                message = await _merge_with_pending_approval(req, person, message)
-            elif audience == "owner" and change.action in ("return", "revoke"):
-                await _held_approval(req, person).update(status=OutboxStatus.CANCELLED)
-            if audience == "owner" and change.action in HELD_BACK:
-                # Held back: a quick publication makes "approved" and "published" one push.
-                not_before = now + timedelta(minutes=rt.org.workflow.publish_merge_minutes)
-            row = await enqueue_push(
-                person,
-                message,
-                request_id=req.id,
-                kind=f"{change.action}.{audience}",
-                not_before=not_before,
-            )
-            if row is not None:
-                rows.append(row)
+        not_before = None
+        if audience == "owner" and change.action in HELD_BACK:
+            # Held back: a quick publication makes "approved" and "published" one push.
+            not_before = now + timedelta(minutes=rt.org.workflow.publish_merge_minutes)
+        row = await notify(
+            person,
+            _builder(rt, change, audience, person, now),
+            default_locale=rt.default_locale,
+            request_id=req.id,
+            kind=f"{change.action}.{audience}",
+            not_before=not_before,
+        )
+        if row is not None:
+            rows.append(row)
     return rows
+
+
+def _builder(rt: Runtime, change: Change, audience: str, person: Person, now: datetime) -> Build:
+    """What one recipient is told about a change, in the locale notify() gives."""
+
+    async def build(locale: str) -> Outgoing | None:
+        message = await _renderer(change, audience)(rt, change, audience, person, locale, now)
+        if message is None or audience != "owner":
+            return message
+        if change.action == "publish":
+            return await _merge_with_pending_approval(change.request, person, message)
+        if change.action in ("return", "revoke"):
+            await _held_approval(change.request, person).update(status=OutboxStatus.CANCELLED)
+        return message
+
+    return build
 
 
 # Owner notices held back so that a quick publication says "approved" and "published" at once.
@@ -245,7 +282,9 @@ HELD_BACK = ("approve", "verbal_approve")
 
 
 def _tasks_audience(change: Change) -> bool:
-    """Whether a change sends the webmasters a task card."""
+    """Whether a change sends the webmasters a task card (a scheduled one waits for its day)."""
+    if _scheduled(change):
+        return False
     audiences = RECIPIENTS.get(change.action, ())
     return "webmasters" in audiences or ("takedown" in audiences and change.after == Status.EXPIRED)
 

@@ -1,14 +1,16 @@
 """Copies of a card in many chats: the webmasters group, and buttons retired after a decision.
 
-Telegram can edit a sent message, so every copy of a decided card loses its buttons there
-(an outbox row whose Outgoing has edit_of; the worker calls editMessageReplyMarkup). LINE
-cannot edit: a later tap on a LINE copy is answered with who decided and when.
+Telegram can edit a sent message, so every copy of a decided card loses its buttons there and
+says who decided, how and when (an outbox row whose Outgoing has edit_of; the worker calls
+editMessageText). LINE cannot edit: a later tap on a LINE copy is answered with the same words.
 """
 
 from __future__ import annotations
 
+import inspect
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from core.events import Outgoing
 from locales import using_locale
@@ -19,6 +21,8 @@ from notices.outbox import locale_of
 
 WEBMASTERS = "webmasters"
 LIVE = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)
+# What a decided card says it came to, made in the current locale.
+Words = Callable[[], Awaitable[str] | str]
 
 
 async def webmaster_group(org_id: int) -> GroupChat | None:
@@ -49,38 +53,41 @@ async def retire_buttons(
     request_id: int,
     verbs: set[str],
     *,
-    note: Callable[[], str] | None = None,
-    tapped_chat: str | None = None,
+    words: Words | None = None,
     default_locale: str = "th",
 ) -> int:
-    """Take the buttons off every Telegram copy; copies in other chats also get the note."""
+    """Take the buttons off every Telegram copy; with `words`, each copy is edited to say them.
+
+    The words (who decided, how and when) are made in each copy's reader's language.
+    """
     copies = await card_copies(request_id, verbs)
     for row in copies:
-        await OutboxMessage.create(
-            person_id=row.person_id,
-            request_id=request_id,
-            kind="edit",
-            channel=row.channel,
-            chat_id=row.chat_id,
-            payload=Outgoing(text="", edit_of=row.id).to_dict(),
-            retry_key=str(uuid.uuid4()),
-        )
-    told = {tapped_chat}
-    for row in copies:
-        if note is None or row.chat_id in told:
-            continue
-        told.add(row.chat_id)
-        person = await Person.get_or_none(id=row.person_id) if row.person_id else None
-        locale = await locale_of(person, default_locale) if person else default_locale
-        with using_locale(locale):
-            text = note()
-        await OutboxMessage.create(
-            person_id=row.person_id,
-            request_id=request_id,
-            kind="note",
-            channel=row.channel,
-            chat_id=row.chat_id,
-            payload=Outgoing(text=text).to_dict(),
-            retry_key=str(uuid.uuid4()),
-        )
+        edit = Outgoing(text="", edit_of=row.id)
+        if words is not None:
+            person = await Person.get_or_none(id=row.person_id) if row.person_id else None
+            locale = await locale_of(person, default_locale) if person else default_locale
+            with using_locale(locale):
+                said = words()
+                if inspect.isawaitable(said):
+                    said = await said
+            sent = Outgoing.from_dict(row.payload)
+            edit = replace(sent, buttons=(), date_picker=None, files=(), edit_of=row.id)
+            if sent.card is not None:
+                edit = replace(edit, card=replace(sent.card, footer=said))
+            else:
+                edit = replace(edit, text=f"{sent.text}\n\n{said}")
+        await _to_chat_of(row, edit, kind="edit")
     return len(copies)
+
+
+async def _to_chat_of(copy: OutboxMessage, message: Outgoing, *, kind: str) -> None:
+    """A message to the chat a copy of a card went to, about the same request."""
+    await OutboxMessage.create(
+        person_id=copy.person_id,
+        request_id=copy.request_id,
+        kind=kind,
+        channel=copy.channel,
+        chat_id=copy.chat_id,
+        payload=message.to_dict(),
+        retry_key=str(uuid.uuid4()),
+    )

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from tortoise.transactions import in_transaction
 
 from core.runtime import Runtime
+from models.enums import Status
+from models.request import Request
 from models.workflow import Change, Details, change_request
 from notices.change import notify_change
 
@@ -35,7 +37,30 @@ async def transition(
             rt, request_id, action, actor_id, now=now, details=Details(**details)
         )
         change.outbox = await notify_change(rt, change, now)
+        if action == "publish" and change.request.revision_of_id:
+            await _retire_predecessor(rt, change, actor_id, now)
         return change
+
+
+async def _retire_predecessor(
+    rt: Runtime, change: Change, actor_id: int | None, now: datetime
+) -> None:
+    """A published revision replaces the item it revises: at the same address the old one is
+    gone (removed); at another address the old page is due for takedown, a webmaster's task."""
+    new = change.request
+    old = await Request.get(id=new.revision_of_id)
+    if old.status not in (Status.PUBLISHED, Status.EXPIRED):
+        return  # a revision of a rejected or returned request replaces nothing online
+    same_page = bool(old.published_url) and old.published_url == new.published_url
+    if same_page or old.status == Status.EXPIRED:
+        action = "replace" if same_page else None
+    else:
+        action = "takedown"
+    if action is None:
+        return  # its takedown is already a webmaster's task
+    await transition(
+        rt, old.id, action, actor_id, now=now, successor=new.ref, url=new.published_url
+    )
 
 
 async def submit(

@@ -1,4 +1,4 @@
-"""Decisions beside the transitions: verbal confirmation, hand-over, comments, who may decide."""
+"""Decisions beside the transitions: hand-over to someone else, comments, who may hand over."""
 
 from __future__ import annotations
 
@@ -8,67 +8,16 @@ from tortoise.transactions import in_transaction
 
 from core.events import Outgoing
 from core.runtime import Runtime
-from locales import _, using_locale
+from locales import _
 from models.audit import append_event
 from models.directory import deciders, may_decide, roles_of
 from models.enums import Role, Status
 from models.people import Person
 from models.request import Decision, Request
-from models.workflow import IllegalTransition, WorkflowError, status_label
-from notices.buttons import button
+from models.workflow import IllegalTransition, status_label
+from notices.buttons import approve_reject
 from notices.cards import request_card
-from notices.outbox import enqueue_push, locale_of
-
-
-async def decider_for(
-    rt: Runtime, person_id: int, req: Request, now: datetime
-) -> tuple[bool, int | None]:
-    """Whether a person may decide this request, and for whom they act when not the approver."""
-    allowed, acting_for = await may_decide(rt.org_id, person_id, rt.today(now))
-    if allowed:
-        return True, acting_for
-    if req.assignee_id == person_id:
-        day_deciders = await deciders(rt.org_id, rt.today(now))
-        return True, next((p.id for p in day_deciders if p.id != person_id), None)
-    return False, None
-
-
-async def confirm_verbal(
-    rt: Runtime, req: Request, actor_id: int, acting_for_id: int | None, now: datetime
-) -> Decision:
-    """The approver confirms a verbal approval afterwards; only once, only while it stands."""
-    async with in_transaction():
-        changed = await Request.filter(
-            id=req.id,
-            verbal=True,
-            verbal_confirmed__isnull=True,
-            status__in=[Status.APPROVED, Status.PUBLISHED],
-        ).update(verbal_confirmed=True)
-        if not changed:
-            raise await _verbal_refusal(req.id)
-        decision = await Decision.create(
-            request_id=req.id, person_id=actor_id, action="confirm", acting_for_id=acting_for_id
-        )
-        await append_event(
-            rt.org_id,
-            "request.confirm",
-            actor_id=actor_id,
-            request_id=req.id,
-            at=now,
-            data={"ref": req.ref, "acting_for": acting_for_id},
-        )
-    return decision
-
-
-async def _verbal_refusal(request_id: int) -> WorkflowError:
-    req = await Request.get(id=request_id)
-    if req.verbal_confirmed:
-        return IllegalTransition(
-            _("The verbal approval of {ref} is already confirmed.").format(ref=req.ref)
-        )
-    if req.verbal and req.verbal_confirmed is False:
-        return IllegalTransition(_("The verbal approval of {ref} was revoked.").format(ref=req.ref))
-    return IllegalTransition(_("{ref} has no verbal approval to confirm.").format(ref=req.ref))
+from notices.outbox import notify
 
 
 async def add_comment(
@@ -117,40 +66,54 @@ async def reassign(rt: Runtime, req: Request, actor: Person, target: Person, now
 
 
 async def _send_card(rt: Runtime, req: Request, target: Person, actor: Person) -> None:
-    with using_locale(locale := await locale_of(target, rt.default_locale)):
-        text = _("{name} handed request {ref} to you for a decision: {title}").format(
-            name=actor.name, ref=req.ref, title=req.title
+    async def card(locale: str) -> Outgoing:
+        return Outgoing(
+            text=_("{name} handed request {ref} to you for a decision: {title}").format(
+                name=actor.name, ref=req.ref, title=req.title
+            ),
+            card=await request_card(req, locale),
+            buttons=await approve_reject(req.id),
+            quick=False,
         )
-        buttons = (
-            await button(_("Approve"), "approve", request_id=req.id, style="primary"),
-            await button(_("Reject"), "reject", request_id=req.id, style="danger"),
-        )
-        card = await request_card(req, locale)
-        message = Outgoing(text=text, card=card, buttons=buttons, quick=False)
-        await enqueue_push(target, message, request_id=req.id, kind="reassign.assignee")
+
+    await notify(
+        target, card, default_locale=rt.default_locale, request_id=req.id, kind="reassign.assignee"
+    )
 
 
 async def _tell(rt: Runtime, person: Person, req: Request, actor: Person, target: Person) -> None:
-    with using_locale(await locale_of(person, rt.default_locale)):
-        text = _("{name} handed request {ref} to {target} for a decision.").format(
-            name=actor.name, ref=req.ref, target=target.name
+    def told(locale: str) -> Outgoing:
+        return Outgoing(
+            text=_("{name} handed request {ref} to {target} for a decision.").format(
+                name=actor.name, ref=req.ref, target=target.name
+            )
         )
-        await enqueue_push(person, Outgoing(text=text), request_id=req.id, kind="reassign.approver")
+
+    await notify(
+        person, told, default_locale=rt.default_locale, request_id=req.id, kind="reassign.approver"
+    )
 
 
 async def tell_original_approvers(
     rt: Runtime, req: Request, actor: Person, outcome: Status, now: datetime
 ) -> None:
     """After a handed-over decision, the approvers of the day hear how it went."""
-    for person in await deciders(rt.org_id, rt.today(now)):
-        if person.id == actor.id:
-            continue
-        with using_locale(await locale_of(person, rt.default_locale)):
-            text = _("{name} decided request {ref}: {outcome}").format(
+
+    def told(locale: str) -> Outgoing:
+        return Outgoing(
+            text=_("{name} decided request {ref}: {outcome}").format(
                 name=actor.name, ref=req.ref, outcome=status_label(outcome)
             )
-            await enqueue_push(
-                person, Outgoing(text=text), request_id=req.id, kind="decided.approver"
+        )
+
+    for person in await deciders(rt.org_id, rt.today(now)):
+        if person.id != actor.id:
+            await notify(
+                person,
+                told,
+                default_locale=rt.default_locale,
+                request_id=req.id,
+                kind="decided.approver",
             )
 
 
@@ -158,5 +121,5 @@ async def may_hand_over(person_id: int, rt: Runtime, now: datetime) -> bool:
     """Admins and whoever may decide today may hand a decision over."""
     if Role.ADMIN in await roles_of(person_id):
         return True
-    allowed, _acting = await may_decide(rt.org_id, person_id, rt.today(now))
+    allowed, _acting = await may_decide(rt, person_id, now)
     return allowed

@@ -11,12 +11,12 @@ from core.errors import Refusal
 from core.events import Outgoing
 from core.runtime import Runtime
 from core.thaidate import DateInputError, format_date, parse_date
-from locales import _, using_locale
+from locales import _
 from models.audit import append_event
 from models.directory import people_with_role
 from models.enums import Role
 from models.people import Delegation, Person
-from notices.outbox import enqueue_push, locale_of
+from notices.outbox import notify
 
 
 class DelegationError(Refusal):
@@ -117,15 +117,17 @@ async def _record(
 async def _tell(
     rt: Runtime, person: Person, acting: Person, approver: Person | None, row: Delegation
 ) -> None:
-    locale = await locale_of(person, rt.default_locale)
-    with using_locale(locale):
-        text = _("{acting} acts for the approver {approver} from {start} until {end}.").format(
-            acting=acting.name,
-            approver=approver.name if approver else "-",
-            start=format_date(row.starts_on, locale),
-            end=format_date(row.ends_on, locale),
+    def told(locale: str) -> Outgoing:
+        return Outgoing(
+            text=_("{acting} acts for the approver {approver} from {start} until {end}.").format(
+                acting=acting.name,
+                approver=approver.name if approver else "-",
+                start=format_date(row.starts_on, locale),
+                end=format_date(row.ends_on, locale),
+            )
         )
-        await enqueue_push(person, Outgoing(text=text), kind="delegation")
+
+    await notify(person, told, default_locale=rt.default_locale, kind="delegation")
 
 
 async def current_and_future(rt: Runtime, now: datetime) -> list[Delegation]:

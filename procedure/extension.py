@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from core.events import Outgoing
 from core.runtime import Runtime
 from core.thaidate import format_date
-from locales import _, current_locale, using_locale
+from locales import _, current_locale
 from models.audit import append_event
 from models.directory import deciders
 from models.enums import Status
@@ -24,9 +24,9 @@ from models.messaging import ButtonToken
 from models.people import Person
 from models.request import Reminder, Request
 from models.workflow import AlreadyDecided, WorkflowError
-from notices.buttons import button, new_token
+from notices.buttons import approve_reject, new_token
 from notices.cards import request_card
-from notices.outbox import enqueue_push, locale_of
+from notices.outbox import notify
 
 APPROVE = "extension_approve"
 REJECT = "extension_reject"
@@ -67,27 +67,27 @@ async def ask_extension(
         "old_end_date": req.end_date.isoformat(),
         "owner_id": owner.id,
     }
-    asked = []
-    for person in await deciders(rt.org_id, rt.today(now)):
-        locale = await locale_of(person, rt.default_locale)
-        with using_locale(locale):
-            text = _(
-                "{owner} asks to keep {ref} on the website until {new} (it ends on {old} now)."
-            ).format(
-                owner=owner.name,
-                ref=req.ref,
-                new=format_date(new_end, locale),
-                old=format_date(req.end_date, locale),
-            )
-            buttons = (
-                await button(_("Approve"), APPROVE, request_id=req.id, data=data, style="primary"),
-                await button(_("Reject"), REJECT, request_id=req.id, data=data, style="danger"),
-            )
-            card = await request_card(req, locale)
-            message = Outgoing(text=text, card=card, buttons=buttons, quick=False)
-            row = await enqueue_push(person, message, request_id=req.id, kind="extension.ask")
-        if row is not None:
-            asked.append(person)
+
+    async def ask(locale: str) -> Outgoing:
+        text = _(
+            "{owner} asks to keep {ref} on the website until {new} (it ends on {old} now)."
+        ).format(
+            owner=owner.name,
+            ref=req.ref,
+            new=format_date(new_end, locale),
+            old=format_date(req.end_date, locale),
+        )
+        buttons = await approve_reject(req.id, approve=APPROVE, reject=REJECT, data=data)
+        card = await request_card(req, locale)
+        return Outgoing(text=text, card=card, buttons=buttons, quick=False)
+
+    asked = [
+        person
+        for person in await deciders(rt.org_id, rt.today(now))
+        if await notify(
+            person, ask, default_locale=rt.default_locale, request_id=req.id, kind="extension.ask"
+        )
+    ]
     if asked:
         await append_event(
             rt.org_id,
@@ -162,9 +162,7 @@ async def _close_proposal(request_id: int, proposal: str, now: datetime) -> None
 async def _tell_owner(
     rt: Runtime, req: Request, approve: bool, old_end: date, new_end: date
 ) -> None:
-    owner = await Person.get(id=req.owner_id)
-    locale = await locale_of(owner, rt.default_locale)
-    with using_locale(locale):
+    def told(locale: str) -> Outgoing:
         if approve:
             text = _("The approver extended {ref}: it stays on the website until {date}.").format(
                 ref=req.ref, date=format_date(new_end, locale)
@@ -173,4 +171,9 @@ async def _tell_owner(
             text = _("The approver did not extend {ref}; it leaves the website on {date}.").format(
                 ref=req.ref, date=format_date(old_end, locale)
             )
-        await enqueue_push(owner, Outgoing(text=text), request_id=req.id, kind="extension.owner")
+        return Outgoing(text=text)
+
+    owner = await Person.get(id=req.owner_id)
+    await notify(
+        owner, told, default_locale=rt.default_locale, request_id=req.id, kind="extension.owner"
+    )

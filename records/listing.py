@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.expressions import Q
+
 from core.runtime import Runtime
 from models.audit import AuditEvent
 from models.enums import Status
@@ -37,6 +39,16 @@ async def people_rows(rt: Runtime) -> list[dict[str, Any]]:
     ]
 
 
+async def own_requests(person_id: int, limit: int) -> list[Request]:
+    """A person's requests, newest first, leaving out the drafts they discarded."""
+    return (
+        await Request.filter(owner_id=person_id)
+        .filter(Q(ref__isnull=False) | ~Q(status=Status.WITHDRAWN))
+        .order_by("-id")
+        .limit(limit)
+    )
+
+
 async def request_rows(rt: Runtime, status: str | None = None) -> list[dict[str, Any]]:
     query = (
         Request.filter(org_id=rt.org_id).exclude(status=Status.DRAFT)
@@ -60,7 +72,20 @@ async def request_rows(rt: Runtime, status: str | None = None) -> list[dict[str,
     ]
 
 
+# The request's own columns, as `requests show` lists them.
+FIELDS = (
+    "version", "owner_unit", "title", "summary", "source", "external_link", "remarks",
+    "urgent", "urgent_reason", "certified", "revision_no", "verbal", "verbal_confirmed",
+    "published_url",
+)  # fmt: skip
+DATES = (
+    "data_from", "data_until", "publish_date", "end_date", "submitted_at", "decided_at",
+    "published_at", "expired_at", "removed_at", "review_due",
+)  # fmt: skip
+
+
 async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
+    """One request in full: its fields, files, decisions, tasks and audit history."""
     req = await Request.get_or_none(org_id=rt.org_id, ref=ref.strip().upper()).prefetch_related(
         "owner"
     )
@@ -68,84 +93,85 @@ async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
         return None
     category = await Category.get_or_none(id=req.category_id) if req.category_id else None
     previous = await Request.get_or_none(id=req.revision_of_id) if req.revision_of_id else None
-    files = await Attachment.filter(request_id=req.id).order_by("position", "id")
+    detail: dict[str, Any] = {
+        "ref": req.ref,
+        "status": req.status.value,
+        "owner": req.owner.name,
+        "category": category.key if category else None,
+        "category_name": category.name_th if category else None,
+    }
+    detail.update({field: getattr(req, field) for field in FIELDS})
+    detail.update({field: _iso(getattr(req, field)) for field in DATES})
+    successor = (
+        await Request.filter(
+            revision_of_id=req.id,
+            status__in=[Status.PUBLISHED, Status.EXPIRED, Status.REMOVED],
+        )
+        .order_by("-id")
+        .first()
+    )
+    detail.update(
+        revision_of=previous.ref if previous else None,
+        replaced_by=successor.ref if successor else None,
+        files=await _files(req.id),
+        decisions=await _decisions(req.id),
+        tasks=await _tasks(req.id),
+        history=await _history(rt, req.id),
+    )
+    return detail
+
+
+async def _files(request_id: int) -> list[dict[str, Any]]:
+    files = await Attachment.filter(request_id=request_id).order_by("position", "id")
+    return [
+        {
+            "name": f.original_name,
+            "extension": f.extension,
+            "mime_type": f.mime_type,
+            "size": f.size,
+            "sha256": f.sha256,
+        }
+        for f in files
+    ]
+
+
+async def _decisions(request_id: int) -> list[dict[str, Any]]:
     decisions = (
-        await Decision.filter(request_id=req.id)
+        await Decision.filter(request_id=request_id)
         .order_by("id")
         .prefetch_related("person", "acting_for")
     )
-    tasks = await Task.filter(request_id=req.id).order_by("id").prefetch_related("claimed_by")
-    history = await _history(rt, req.id)
-    return {
-        "ref": req.ref,
-        "status": req.status.value,
-        "version": req.version,
-        "owner": req.owner.name,
-        "owner_unit": req.owner_unit,
-        "category": category.key if category else None,
-        "category_name": category.name_th if category else None,
-        "title": req.title,
-        "summary": req.summary,
-        "source": req.source,
-        "data_from": _iso(req.data_from),
-        "data_until": _iso(req.data_until),
-        "publish_date": _iso(req.publish_date),
-        "end_date": _iso(req.end_date),
-        "external_link": req.external_link,
-        "remarks": req.remarks,
-        "urgent": req.urgent,
-        "urgent_reason": req.urgent_reason,
-        "certified": req.certified,
-        "revision_of": previous.ref if previous else None,
-        "revision_no": req.revision_no,
-        "verbal": req.verbal,
-        "verbal_confirmed": req.verbal_confirmed,
-        "published_url": req.published_url,
-        "submitted_at": _iso(req.submitted_at),
-        "decided_at": _iso(req.decided_at),
-        "published_at": _iso(req.published_at),
-        "expired_at": _iso(req.expired_at),
-        "removed_at": _iso(req.removed_at),
-        "review_due": _iso(req.review_due),
-        "files": [
-            {
-                "name": f.original_name,
-                "extension": f.extension,
-                "mime_type": f.mime_type,
-                "size": f.size,
-                "sha256": f.sha256,
-            }
-            for f in files
-        ],
-        "decisions": [
-            {
-                "action": d.action,
-                "by": d.person.name if d.person else None,
-                "how": d.how,
-                "acting_for": d.acting_for.name if d.acting_for else None,
-                "reason_code": d.reason_code,
-                "reason": d.reason,
-                "verbal_by": d.verbal_by,
-                "verbal_at": _iso(d.verbal_at),
-                "at": _iso(d.created_at),
-            }
-            for d in decisions
-        ],
-        "tasks": [
-            {
-                "kind": t.kind.value,
-                "status": t.status.value,
-                "claimed_by": t.claimed_by.name if t.claimed_by else None,
-                "claimed_at": _iso(t.claimed_at),
-                "done_at": _iso(t.done_at),
-                "url": t.url,
-                "reason": t.reason,
-                "created_at": _iso(t.created_at),
-            }
-            for t in tasks
-        ],
-        "history": history,
-    }
+    return [
+        {
+            "action": d.action,
+            "by": d.person.name if d.person else None,
+            "how": d.how,
+            "acting_for": d.acting_for.name if d.acting_for else None,
+            "reason_code": d.reason_code,
+            "reason": d.reason,
+            "verbal_by": d.verbal_by,
+            "verbal_at": _iso(d.verbal_at),
+            "at": _iso(d.created_at),
+        }
+        for d in decisions
+    ]
+
+
+async def _tasks(request_id: int) -> list[dict[str, Any]]:
+    tasks = await Task.filter(request_id=request_id).order_by("id").prefetch_related("claimed_by")
+    return [
+        {
+            "kind": t.kind.value,
+            "status": t.status.value,
+            "claimed_by": t.claimed_by.name if t.claimed_by else None,
+            "claimed_at": _iso(t.claimed_at),
+            "done_at": _iso(t.done_at),
+            "url": t.url,
+            "reason": t.reason,
+            "created_at": _iso(t.created_at),
+        }
+        for t in tasks
+    ]
 
 
 async def _history(rt: Runtime, request_id: int) -> list[dict[str, Any]]:
@@ -156,7 +182,9 @@ async def _history(rt: Runtime, request_id: int) -> list[dict[str, Any]]:
     rows = []
     for e in events:
         data = e.data or {}
-        detail = {k: data[k] for k in ("how", "reason", "url", "task", "to") if data.get(k)}
+        detail = {
+            k: data[k] for k in ("how", "reason", "url", "task", "to", "successor") if data.get(k)
+        }
         if data.get("acting_for"):
             acting = await Person.get_or_none(id=data["acting_for"])
             detail["acting_for"] = acting.name if acting else data["acting_for"]

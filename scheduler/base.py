@@ -1,19 +1,17 @@
 """What every sweep shares: claims in the reminder table, the working day, batched notices.
 
-A reminder is sent once because its claim is a row with a unique (kind, request, key): the
-sweep inserts the claim first and writes the message in the same transaction, so a second
-instance sweeping the same database at the same moment gets an IntegrityError (PostgreSQL
-makes it wait for the first one's commit, then refuses it) and sends nothing.
+A reminder is sent once because its claim (models.reminders.claim) is a row with a unique
+(kind, request, key), inserted in the transaction that writes the message; PostgreSQL makes a
+second instance's insert wait for the first one's commit, then refuses it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.events import Outgoing
@@ -22,33 +20,39 @@ from locales import using_locale
 from models.directory import people_with_role, push_address
 from models.enums import Role, TaskKind, TaskStatus
 from models.people import GroupChat, Person
+from models.reminders import claim
 from models.request import Reminder, Task
 from notices.copies import webmaster_group
 from notices.outbox import enqueue_group, enqueue_push, locale_of
 
 
-async def claim(kind: str, request_id: int | None, key: str) -> bool:
-    """Record that a reminder is being sent; False when it already was (here or elsewhere)."""
-    try:
-        async with in_transaction():  # a savepoint inside the caller's transaction
-            await Reminder.create(kind=kind, request_id=request_id, key=key)
-    except IntegrityError:
-        return False
-    return True
-
-
 def day_start(rt: Runtime, day: date) -> datetime:
-    """The moment a day's reminders fall due: the org's digest time, in the org's zone.
-
-    People are not woken at midnight: whatever is due "on a day" is sent from the start of
-    the working morning, and later (catching up) if the server was not running then.
-    """
-    return datetime.combine(day, rt.org.reminders.digest_time, tzinfo=rt.tz)
+    """The moment a day's reminders fall due (Runtime.day_start), later when catching up."""
+    return rt.day_start(day)
 
 
 def is_working_day(rt: Runtime, day: date) -> bool:
     reminders = rt.org.reminders
     return day.isoweekday() in reminders.digest_weekdays and day not in reminders.holidays
+
+
+WORKING_TIME_DAYS_MAX = 400  # past a year of waiting, more working hours change nothing
+
+
+def working_time(rt: Runtime, start: datetime, end: datetime) -> timedelta:
+    """The office hours on working days between two instants."""
+    reminders = rt.org.reminders
+    total = timedelta()
+    day = rt.today(start)
+    for _ in range(WORKING_TIME_DAYS_MAX):
+        if day > rt.today(end):
+            break
+        if is_working_day(rt, day):
+            opens = datetime.combine(day, reminders.office_opens, tzinfo=rt.tz)
+            closes = datetime.combine(day, reminders.office_closes, tzinfo=rt.tz)
+            total += max(timedelta(), min(closes, end) - max(opens, start))
+        day += timedelta(days=1)
+    return total
 
 
 @dataclass(frozen=True)

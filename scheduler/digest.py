@@ -141,8 +141,23 @@ async def _webmaster_sections(rt: Runtime, person: Person, now: datetime, locale
             )
         return item_line(req, tail)
 
+    upcoming = (
+        await Task.filter(request__org_id=rt.org_id, status=TaskStatus.SCHEDULED)
+        .order_by("due_at", "id")
+        .prefetch_related("request")
+    )
     return [
         section(_("To publish"), [line(t) for t in tasks if t.kind == TaskKind.PUBLISH]),
         section(_("To take down"), [line(t) for t in tasks if t.kind == TaskKind.TAKEDOWN]),
         section(_("Claimed by you, not finished"), [line(t, say_kind=True) for t in mine]),
+        section(
+            _("Coming up: to publish on their date"),
+            [
+                item_line(
+                    t.request,
+                    _("from {date}").format(date=format_date(t.request.publish_date, locale)),
+                )
+                for t in upcoming
+            ],
+        ),
     ]

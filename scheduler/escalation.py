@@ -15,7 +15,7 @@ from locales import _
 from models.directory import deciders, people_with_role
 from models.enums import Role, Status, TaskKind, TaskStatus
 from models.request import Request, Task
-from notices.buttons import button
+from notices.buttons import approve_reject, button
 from scheduler.base import (
     Batches,
     Due,
@@ -86,11 +86,16 @@ async def _approval_message(person: Recipient, items: list[Due], locale: str) ->
     for req, _waited in [d.subject for d in items][:BUTTON_ITEMS]:
         suffix = f" {short_ref(req.ref)}" if len(items) > 1 else ""
         if req.status == Status.CHECKING:
-            yes, no = (_("Pass"), "pass"), (_("Send back"), "send_back")
+            buttons.append(
+                await button(_("Pass") + suffix, "pass", request_id=req.id, style="primary")
+            )
+            buttons.append(
+                await button(
+                    _("Send back") + suffix, "send_back", request_id=req.id, style="danger"
+                )
+            )
         else:
-            yes, no = (_("Approve"), "approve"), (_("Reject"), "reject")
-        buttons.append(await button(yes[0] + suffix, yes[1], request_id=req.id, style="primary"))
-        buttons.append(await button(no[0] + suffix, no[1], request_id=req.id, style="danger"))
+            buttons.extend(await approve_reject(req.id, suffix=suffix))
     return Outgoing(text=text, buttons=tuple(buttons))
 
 

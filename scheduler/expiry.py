@@ -12,13 +12,13 @@ from locales import _
 from models import workflow
 from models.enums import Status
 from models.people import Person
+from models.reminders import LET_END
 from models.request import Reminder, Request
 from notices.buttons import button
 from scheduler.base import Batches, Due, Recipient, day_start, send_batches, tag, webmaster_audience
 from scheduler.wording import BUTTON_ITEMS, days_left, item_line, join_parts, section, short_ref
 
 WARNING = "expiry"
-LET_END = "let-end"  # the owner said "let it end" for an end date: no more warnings to them
 
 
 def due_lead(rt: Runtime, end_date: date, now: datetime) -> int | None:

@@ -18,19 +18,23 @@ from apscheduler.triggers.cron import CronTrigger
 
 from core.events import Outgoing
 from core.runtime import Runtime
-from handlers.submit import close_idle_dialogs
 from locales import _
 from models.directory import people_with_role
 from models.enums import Role
 from models.request import Reminder
 from scheduler.base import Batches, Due, Recipient, send_batches, tag
 from scheduler.completeness import completeness_report
+from scheduler.dialogs import close_idle_dialogs
 from scheduler.digest import morning_digest
 from scheduler.escalation import escalate_approvals, escalate_tasks
 from scheduler.expiry import expire_items, warn_expiring
 from scheduler.housekeeping import audit_checkpoint, prune_retention
+from scheduler.publish_dates import open_scheduled_tasks
+from scheduler.quota import JOB_ID as QUOTA_JOB
+from scheduler.quota import QuotaReader, warn_low_quota
 from scheduler.review import review_items
 from scheduler.takedown import chase_takedowns
+from scheduler.verbal import chase_verbal_approvals
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +52,15 @@ class Job:
     cron: dict[str, Any] = field(default_factory=dict)  # APScheduler cron fields, org time
 
 
-# In run order: expiry first, so the same run's chase and digest see the new takedown tasks.
+# In run order: expiry and the day's tasks first, so the same run's chase and digest see them.
 JOBS: tuple[Job, ...] = (
     Job("expire-items", expire_items, "items expired", {"minute": "*/5"}),
+    Job("open-tasks", open_scheduled_tasks, "tasks opened", {"minute": "*/5"}),
     Job("warn-expiring", warn_expiring, "messages", {"minute": "*/15"}),
     Job("chase-takedowns", chase_takedowns, "messages", {"minute": "*/15"}),
     Job("escalate-approvals", escalate_approvals, "messages", {"minute": "*/5"}),
     Job("escalate-tasks", escalate_tasks, "messages", {"minute": "*/5"}),
+    Job("chase-verbal", chase_verbal_approvals, "messages", {"minute": "*/15"}),
     Job("review-items", review_items, "messages", {"minute": "*/30"}),
     Job("morning-digest", morning_digest, "messages", {"minute": "*/15"}),
     Job("completeness-report", completeness_report, "messages", {"minute": "*/30"}),
@@ -119,8 +125,13 @@ async def _tick(rt: Runtime, job_id: str) -> None:
     await run_job(rt, job, datetime.now(UTC))
 
 
-def install(scheduler: AsyncIOScheduler, rt: Runtime) -> None:
-    """Add every job on its schedule (cron fields in the organization's time zone)."""
+def install(
+    scheduler: AsyncIOScheduler, rt: Runtime, *, line_quota: QuotaReader | None = None
+) -> None:
+    """Add every job on its schedule (cron fields in the organization's time zone).
+
+    With LINE on, `line_quota` reads the month's push quota for the daily low-quota warning.
+    """
     for job in JOBS:
         scheduler.add_job(
             _tick,
@@ -132,4 +143,17 @@ def install(scheduler: AsyncIOScheduler, rt: Runtime) -> None:
             coalesce=True,  # after a pause, one run catches up: the sweep sees all that is due
             max_instances=1,
             misfire_grace_time=300,
+        )
+    if line_quota is not None:
+
+        async def warn_quota() -> None:
+            await warn_low_quota(rt, line_quota, datetime.now(UTC))
+
+        scheduler.add_job(
+            warn_quota,
+            CronTrigger(timezone=rt.tz, hour=9, minute=5),
+            id=QUOTA_JOB,
+            name=QUOTA_JOB,
+            replace_existing=True,
+            coalesce=True,
         )

@@ -9,10 +9,10 @@ from tortoise.transactions import in_transaction
 
 from core.events import Outgoing
 from core.runtime import Runtime
-from locales import _, using_locale
+from locales import _
 from models.directory import people_with_role
 from models.enums import Role
-from notices.outbox import enqueue_push, locale_of
+from notices.outbox import notify
 from scheduler.base import claim
 
 QUOTA_WARN_SHARE = 0.8  # warn the admins when 80% of the month's pushes are used
@@ -28,17 +28,21 @@ async def warn_low_quota(rt: Runtime, read_quota: QuotaReader, now: datetime) ->
     if limit is None or used < QUOTA_WARN_SHARE * limit:
         return 0
     month = now.astimezone(rt.tz).strftime("%Y-%m")
+
+    def warning(locale: str) -> Outgoing:
+        return Outgoing(
+            text=_(
+                "LINE pushes are running low: {used} of {limit} used this month. "
+                "Notifications may stop when none are left; people who also use Telegram "
+                "get theirs there."
+            ).format(used=used, limit=limit)
+        )
+
     told = 0
     async with in_transaction():
         if not await claim(JOB_ID, None, month):
             return 0
         for admin in await people_with_role(rt.org_id, Role.ADMIN):
-            with using_locale(await locale_of(admin, rt.default_locale)):
-                text = _(
-                    "LINE pushes are running low: {used} of {limit} used this month. "
-                    "Notifications may stop when none are left; people who also use Telegram "
-                    "get theirs there."
-                ).format(used=used, limit=limit)
-                if await enqueue_push(admin, Outgoing(text=text), kind=JOB_ID):
-                    told += 1
+            if await notify(admin, warning, default_locale=rt.default_locale, kind=JOB_ID):
+                told += 1
     return told

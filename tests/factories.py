@@ -40,10 +40,11 @@ async def draft(
     urgent: bool = False,
     end_in_days: int | None = 30,
     with_file: bool = True,
+    publish_on: date | None = None,
 ) -> Request:
-    """A complete draft, ready to submit."""
+    """A complete draft, ready to submit (published from 25 Nov 2026 unless `publish_on`)."""
     cat = await Category.get(org_id=rt.org_id, key=category)
-    today = date(2026, 11, 25)
+    today = publish_on or date(2026, 11, 25)
     req = await Request.create(
         org_id=rt.org_id,
         owner_id=owner.id,

@@ -8,12 +8,11 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-import handlers.reminders  # noqa: F401 - registers the reminder buttons and the Extend flow
 import procedure
 from core.events import Incoming, Outgoing
 from core.runtime import Runtime
 from handlers.base import Context
-from handlers.router import handle
+from handlers.router import build_router, handle
 from locales import using_locale
 from models.enums import Role
 from models.messaging import OutboxMessage
@@ -98,7 +97,7 @@ async def _event(rt: Runtime, who: Person, now: datetime, **incoming: object) ->
     )
     async with in_transaction():  # as the inbox runs a flow: one transaction per event
         with using_locale(locale):
-            await handle(ctx)
+            await handle(build_router(), ctx)
     return ctx
 
 

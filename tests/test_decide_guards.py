@@ -111,6 +111,11 @@ async def test_two_phones_same_second_exactly_one_decision(world):
     assert [d.action for d in decisions] == ["approve"]
     assert (await Request.get(id=req.id)).status == Status.APPROVED
     assert "ปลัดไพศาล" in line_phone.last_text  # told who decided
+    # LINE cannot edit its card: the late tap hears the words the Telegram card now shows.
+    words = line_phone.last_text.partition("ได้รับการพิจารณาแล้ว: ")[2]
+    assert words.startswith("อนุมัติแล้ว โดย ปลัดไพศาล ผ่านปุ่มในแชต เมื่อ")
+    edited = next(m for m in o.palad.messages() if m["raw"].edit_date)
+    assert edited["text"].endswith("\n\n" + words)
 
 
 async def test_telegram_webmaster_group_gets_one_card_and_claims_there(world):

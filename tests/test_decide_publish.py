@@ -54,11 +54,16 @@ async def test_submit_approve_claim_publish_owner_gets_the_link_in_one_push(worl
     assert (await Request.get(id=req.id)).status == Status.APPROVED
     edits = [e for e in world.tg.edits if str(e.chat_id) == o.palad.user]
     assert [e.reply_markup for e in edits] == [None]  # the card's buttons are gone
+    # ... and the card itself says who decided, how and when, for a later reader of the chat.
+    card = next(m for m in o.palad.messages() if m["raw"].edit_date)
+    assert card["raw"].edit_date is not None and not card["buttons"]
+    assert "อนุมัติแล้ว โดย ปลัดไพศาล ผ่านปุ่มในแชต เมื่อ" in card["text"]
     assert any(req.ref in t for t in o.web_line.texts) and any(req.ref in t for t in o.web_tg.texts)
 
     await o.web_line.taps("รับงาน")
     assert "วิรัช" not in o.web_line.last_text
-    assert "สุภารัตน์" in o.web_tg.last_text  # the other webmaster sees who took it
+    task_card = next(m for m in o.web_tg.messages() if m["raw"].edit_date)
+    assert "สุภารัตน์ รับงาน" in task_card["text"]  # the other webmaster sees who took it
     assert not any(b.get("text") == "รับงาน" for m in o.web_tg.messages() for b in m["buttons"])
     await o.web_line.taps("เผยแพร่แล้ว")
     await o.web_line.says("https://example.com/page")

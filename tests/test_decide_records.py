@@ -13,7 +13,7 @@ from core.events import Incoming
 from core.org_config import load_org_config
 from core.runtime import Runtime
 from handlers.base import Context
-from handlers.decide import ask_reason, pass_check, reason_chosen
+from handlers.router import build_router, handle
 from locales import using_locale
 from models.db import database
 from models.directory import ensure_organization
@@ -29,9 +29,19 @@ NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 PAGE = "https://www.mukdahancity.go.th/p"
 
 
-def _context(rt: Runtime, who) -> Context:
-    incoming = Incoming(channel="telegram", user="1", chat="1", event_id="e", kind="button")
-    return Context(rt=rt, incoming=incoming, now=NOW, locale="th", person=who)
+async def _tap(rt: Runtime, who, token: ButtonToken) -> Context:
+    """The person taps the button behind the token, through the router as the inbox does."""
+    incoming = Incoming(
+        channel="telegram",
+        user="1",
+        chat="1",
+        event_id="e",
+        kind="button",
+        action=f"{token.action}:{token.token}",
+    )
+    ctx = Context(rt=rt, incoming=incoming, now=NOW, locale="th", person=who)
+    await handle(build_router(), ctx)
+    return ctx
 
 
 async def _token(request_id: int, verb: str) -> ButtonToken:
@@ -63,14 +73,14 @@ async def test_check_step_checker_passes_then_sends_back_a_second_request(rt):
     assert (await Request.get(id=first.id)).status == Status.CHECKING
 
     with using_locale("th"):
-        await pass_check(_context(checked, owner), await _token(first.id, "pass"))
+        refused = await _tap(checked, owner, await _token(first.id, "pass"))
         assert (await Request.get(id=first.id)).status == Status.CHECKING  # staff: refused
-        await pass_check(_context(checked, checker), await _token(first.id, "pass"))
+        assert "ผู้ตรวจสอบ" in refused.notice and refused.replies[0].text == refused.notice
+        await _tap(checked, checker, await _token(first.id, "pass"))
         assert (await Request.get(id=first.id)).status == Status.PENDING
-        ctx = _context(checked, checker)
-        await ask_reason(ctx, await _token(second.id, "send_back"))
+        await _tap(checked, checker, await _token(second.id, "send_back"))
         reason = await ButtonToken.filter(action="reason", request_id=second.id).first()
-        await reason_chosen(_context(checked, checker), reason)
+        await _tap(checked, checker, reason)
     sent_back = await Request.get(id=second.id)
     assert sent_back.status == Status.REJECTED
     decision = await Decision.get(request_id=second.id, action="send_back")

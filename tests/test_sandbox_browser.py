@@ -53,16 +53,27 @@ async def test_sandbox_request_lifecycle_across_line_and_telegram_phones(tmp_pat
         telegram = page.locator("#phone-telegram")
         await expect(page.locator("#requests")).to_contain_text("WP-2569-0003")
 
+        bot_said = line.locator(".msg.bot")
+
+        async def answered(step) -> None:
+            """Do one step and wait for the bot's answer, so the next tap meets the next question."""
+            before = await bot_said.count()
+            await step()
+            await expect(bot_said).not_to_have_count(before)
+
         async def staff_types(text: str) -> None:
-            await line.get_by_role("textbox").fill(text)
-            await line.get_by_role("textbox").press("Enter")
+            async def step():
+                await line.get_by_role("textbox").fill(text)
+                await line.get_by_role("textbox").press("Enter")
+
+            await answered(step)
 
         async def staff_taps_chip(label: str) -> None:
-            await line.locator(".quick .chip", has_text=label).click()
+            await answered(line.locator(".quick .chip", has_text=label).click)
 
         async def staff_picks(day: str) -> None:
             await line.locator(".quick .picker-chip").click()
-            await line.locator(f".picker .day[data-date='{day}']").click()
+            await answered(line.locator(f".picker .day[data-date='{day}']").click)
 
         # The staff member on LINE asks to publish, answering with chips and the date picker.
         await expect(line.get_by_role("combobox")).to_have_value(
@@ -73,7 +84,7 @@ async def test_sandbox_request_lifecycle_across_line_and_telegram_phones(tmp_pat
         await expect(line.locator(".msg.me").last).to_contain_text("ประชาสัมพันธ์")
         await staff_types("ประกาศผลการคัดเลือกพนักงาน")
         await staff_types("รายชื่อผู้ผ่านการคัดเลือก 3 คน")
-        await line.locator("input[type=file]").set_input_files(str(PDF))
+        await answered(lambda: line.locator("input[type=file]").set_input_files(str(PDF)))
         await expect(line.locator(".msg.me .document").last).to_contain_text("sandbox_sample.pdf")
         await staff_taps_chip("เสร็จ")
         await staff_taps_chip("กองคลัง")
@@ -82,7 +93,7 @@ async def test_sandbox_request_lifecycle_across_line_and_telegram_phones(tmp_pat
         header = line.locator(".picker .month")
         await expect(header).to_contain_text("25")  # the Buddhist-era year: 25xx
         day = await line.locator(".picker .day:not([disabled])").first.get_attribute("data-date")
-        await line.locator(f".picker .day[data-date='{day}']").click()
+        await answered(line.locator(f".picker .day[data-date='{day}']").click)
         await staff_picks(day)
         await staff_taps_chip("วันนี้")
         await staff_taps_chip("30 วัน")

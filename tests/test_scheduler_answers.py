@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from handlers import reminders
 from models.audit import AuditEvent, verify_chain
 from models.enums import Status, TaskKind
 from models.messaging import Dialog
@@ -176,14 +175,10 @@ async def test_review_still_current_sets_the_next_review(rt, reviewed):
 
 
 @SQLITE_ONLY
-async def test_review_update_starts_one_revision_draft(rt, reviewed, monkeypatch):
+async def test_review_update_starts_one_revision_draft(rt, reviewed):
     people, item, question = reviewed
-    monkeypatch.setattr(reminders, "REVISION_STARTED", [])  # no submission flow to hand over to
     replies = await tap(rt, people["owner"], question, "Update", at("2027-11-26T09:00"))
-    assert replies == [
-        f"A revision of {item.ref} is ready as a draft with the same details and files; "
-        f"{item.ref} stays on the website until the revision is published."
-    ]
+    assert replies[0].startswith(f"Revision 1 of {item.ref}: a copy with the same details")
     revision = await Request.get(revision_of_id=item.id)
     assert (revision.status, revision.revision_no, revision.title) == (
         Status.DRAFT,
@@ -198,17 +193,13 @@ async def test_review_update_starts_one_revision_draft(rt, reviewed, monkeypatch
 
 
 @SQLITE_ONLY
-async def test_review_update_hands_the_draft_to_the_submission_flow(rt, reviewed, monkeypatch):
+async def test_review_update_hands_the_draft_to_the_submission_flow(rt, reviewed):
     people, item, question = reviewed
-    handed = []
-
-    async def open_draft(ctx, draft):
-        handed.append(draft.revision_of_id)
-        ctx.reply("editing")
-
-    monkeypatch.setattr(reminders, "REVISION_STARTED", [open_draft])
-    assert await tap(rt, people["owner"], question, "Update", at("2027-11-26T09:00")) == ["editing"]
-    assert handed == [item.id]
+    replies = await tap(rt, people["owner"], question, "Update", at("2027-11-26T09:00"))
+    assert replies[-1] == "Please check your request, then tap Submit."
+    revision = await Request.get(revision_of_id=item.id)
+    dialog = await Dialog.get(person_id=people["owner"].id)
+    assert (dialog.flow, dialog.step, dialog.request_id) == ("submit", "submit.review", revision.id)
 
 
 @SQLITE_ONLY

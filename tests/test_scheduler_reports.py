@@ -276,10 +276,12 @@ async def test_install_adds_every_job_in_the_org_time_zone(rt):
         == JOB_IDS
         == (
             "expire-items",
+            "open-tasks",
             "warn-expiring",
             "chase-takedowns",
             "escalate-approvals",
             "escalate-tasks",
+            "chase-verbal",
             "review-items",
             "morning-digest",
             "completeness-report",

@@ -115,7 +115,7 @@ async def test_server_restart_mid_submission_resumes_at_the_same_step(world):
 async def test_idle_dialog_is_closed_with_a_message_and_resumed_from_status(world):
     from datetime import UTC, datetime, timedelta
 
-    from handlers.submit import close_idle_dialogs
+    from scheduler.dialogs import close_idle_dialogs
 
     staff = await world.enrol("ชูใจ", on="telegram")
     await staff.says("/new")

@@ -65,6 +65,10 @@ class Channel(Protocol):
 
     async def acknowledge(self, incoming: Incoming, text: str | None) -> None: ...
 
+    async def profile_language(self, user: str) -> str | None:
+        """The language a platform account is set to, where the webhook does not carry it."""
+        ...
+
 
 class AttachmentSource(Protocol):
     """Where renderers get a request's files: bytes for upload, a signed link for LINE."""

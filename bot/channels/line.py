@@ -33,7 +33,7 @@ from linebot.v3.webhooks import (
 
 from bot.channels import AttachmentSource, Delivery, FileFetch, RawEvent, WebhookRejected
 from bot.settings import Settings
-from core.events import Card, FileRef, Incoming, Outgoing
+from core.events import Button, Card, FileRef, Incoming, Outgoing
 from locales import _
 from models.messaging import OutboxMessage
 
@@ -201,6 +201,15 @@ class LineChannel:
         await self.api.set_default_rich_menu(created.rich_menu_id)
         return created.rich_menu_id
 
+    async def profile_language(self, user: str) -> str | None:
+        """LINE webhooks carry no language: the profile has the one the phone is set to."""
+        assert self.api is not None
+        try:
+            return (await self.api.get_profile(user)).language
+        except ApiException as exc:
+            log.info("LINE profile of %s not read: %s", user[:6], exc.status)
+            return None
+
     async def quota(self) -> tuple[str, int | None, int]:
         """(type, monthly limit or None, used this month)."""
         assert self.api is not None
@@ -329,6 +338,28 @@ def _quick_reply(message: Outgoing) -> dict | None:
 def _flex(message: Outgoing, text: str) -> dict:
     """A bubble: the card's title and fields, the message text, buttons in the footer."""
     card = message.card or Card(title="")
+    bubble: dict[str, Any] = {
+        "type": "bubble",
+        "body": {
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "sm",
+            "contents": _bubble_body(card, text),
+        },
+    }
+    if message.buttons and not message.quick:
+        bubble["footer"] = {
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "sm",
+            "contents": [_flex_button(b) for b in message.buttons],
+        }
+    alt = card.title + " · " + message.text if card.title else message.text
+    return {"type": "flex", "altText": _clip_utf16(alt, ALT_TEXT_MAX), "contents": bubble}
+
+
+def _bubble_body(card: Card, text: str) -> list[dict]:
+    """URGENT, the title, the text, then each field as a label beside its value."""
     body: list[dict] = []
     if card.urgent:
         body.append({"type": "text", "text": _("URGENT"), "weight": "bold", "color": "#D32F2F"})
@@ -359,33 +390,22 @@ def _flex(message: Outgoing, text: str) -> dict:
                 ],
             }
         )
-    bubble: dict[str, Any] = {
-        "type": "bubble",
-        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
+    return body
+
+
+def _flex_button(b: Button) -> dict:
+    """A footer button that posts its token back (a danger button in red)."""
+    button: dict[str, Any] = {
+        "type": "button",
+        "style": "primary" if b.style == "primary" else "secondary",
+        "height": "sm",
+        "action": {
+            "type": "postback",
+            "label": _label(b.label, FLEX_LABEL_MAX),
+            "data": b.action,
+            "displayText": b.label,
+        },
     }
-    if message.buttons and not message.quick:
-        bubble["footer"] = {
-            "type": "box",
-            "layout": "vertical",
-            "spacing": "sm",
-            "contents": [
-                {
-                    "type": "button",
-                    "style": "primary" if b.style == "primary" else "secondary",
-                    "color": "#D32F2F" if b.style == "danger" else None,
-                    "height": "sm",
-                    "action": {
-                        "type": "postback",
-                        "label": _label(b.label, FLEX_LABEL_MAX),
-                        "data": b.action,
-                        "displayText": b.label,
-                    },
-                }
-                for b in message.buttons
-            ],
-        }
-        for button in bubble["footer"]["contents"]:
-            if button["color"] is None:
-                del button["color"]
-    alt = card.title + " · " + message.text if card.title else message.text
-    return {"type": "flex", "altText": _clip_utf16(alt, ALT_TEXT_MAX), "contents": bubble}
+    if b.style == "danger":
+        button["color"] = "#D32F2F"
+    return button

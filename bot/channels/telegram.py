@@ -12,7 +12,15 @@ import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
@@ -97,7 +105,7 @@ class TelegramChannel:
         message = Outgoing.from_dict(row.payload)
         try:
             if message.edit_of is not None:
-                return await self._remove_buttons(row.chat_id, message)
+                return await self._edit(row.chat_id, message)
             sent = await self.bot.send_message(
                 chat_id=row.chat_id,
                 text=render_html(message),
@@ -126,18 +134,32 @@ class TelegramChannel:
         except TelegramError as exc:
             return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
 
-    async def _remove_buttons(self, chat_id: str, message: Outgoing) -> Delivery:
+    async def _edit(self, chat_id: str, message: Outgoing) -> Delivery:
+        """A sent card's buttons off; with text, the card rewritten to say how it ended."""
         target = message.extra.get("message_id")
         if not target:
             return Delivery(ok=True)
         try:
-            await self.bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=int(target), reply_markup=None
-            )
+            if message.text:
+                await self.bot.edit_message_text(
+                    chat_id=chat_id,
+                    message_id=int(target),
+                    text=render_html(message),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=None,
+                    disable_web_page_preview=True,
+                )
+            else:
+                await self.bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=int(target), reply_markup=None
+                )
         except BadRequest as exc:
             # "message is not modified" or gone: the buttons are not there either way.
             log.info("edit of %s/%s skipped: %s", chat_id, target, exc)
         return Delivery(ok=True)
+
+    async def profile_language(self, user: str) -> str | None:
+        return None  # every Telegram update carries the sender's language_code
 
     async def download(self, file: FileRef) -> FileFetch:
         if file.size is not None and file.size > DOWNLOAD_MAX:
@@ -196,22 +218,8 @@ def _seconds(exc: RetryAfter) -> float:
 
 def update_to_incoming(update: Update) -> Incoming | None:
     """The neutral form of an update we act on; None for kinds we do not use."""
-    event_id = str(update.update_id)
     if update.callback_query is not None:
-        query = update.callback_query
-        chat = query.message.chat.id if query.message else query.from_user.id
-        return Incoming(
-            channel="telegram",
-            user=str(query.from_user.id),
-            chat=str(chat),
-            event_id=event_id,
-            kind="button",
-            action=query.data,
-            callback_id=query.id,
-            message_id=str(query.message.message_id) if query.message else None,
-            language=query.from_user.language_code,
-            display_name=query.from_user.full_name,
-        )
+        return _tap(update.callback_query, str(update.update_id))
     if update.my_chat_member is not None:
         member = update.my_chat_member
         kind = "unfollow" if member.new_chat_member.status in ("kicked", "left") else "follow"
@@ -219,12 +227,35 @@ def update_to_incoming(update: Update) -> Incoming | None:
             channel="telegram",
             user=str(member.from_user.id),
             chat=str(member.chat.id),
-            event_id=event_id,
+            event_id=str(update.update_id),
             kind=kind,
         )
     message = update.message
     if message is None or message.from_user is None:
         return None
+    return _message(message, str(update.update_id))
+
+
+def _tap(query: CallbackQuery, event_id: str) -> Incoming:
+    """A tap on an inline keyboard button."""
+    chat = query.message.chat.id if query.message else query.from_user.id
+    return Incoming(
+        channel="telegram",
+        user=str(query.from_user.id),
+        chat=str(chat),
+        event_id=event_id,
+        kind="button",
+        action=query.data,
+        callback_id=query.id,
+        message_id=str(query.message.message_id) if query.message else None,
+        language=query.from_user.language_code,
+        display_name=query.from_user.full_name,
+    )
+
+
+def _message(message: Message, event_id: str) -> Incoming:
+    """A message from a person: a document, a photo (its largest size), text, or anything else."""
+    assert message.from_user is not None
     base = dict(
         channel="telegram",
         user=str(message.from_user.id),
@@ -244,7 +275,7 @@ def update_to_incoming(update: Update) -> Incoming | None:
         )
         return Incoming(**base, file=ref, text=message.caption)
     if message.photo:
-        photo = message.photo[-1]  # the largest size
+        photo = message.photo[-1]
         ref = FileRef(
             file_id=photo.file_id,
             name=f"photo-{photo.file_unique_id}.jpg",
@@ -277,6 +308,8 @@ def render_html(message: Outgoing) -> str:
         parts.append(
             "<i>" + html.escape(_("Type a date such as 25/11/2569 or 25 พ.ย. 69.")) + "</i>"
         )
+    if card is not None and card.footer:
+        parts.append("<i>" + html.escape(card.footer) + "</i>")
     text = "\n\n".join(parts)
     if len(text) > TEXT_MAX:
         text = html.escape(message.text[: TEXT_MAX - 200]) + "…"

@@ -179,6 +179,12 @@ async def _telegram_params(request: web.Request) -> tuple[dict[str, Any], dict[s
     return params, uploads
 
 
+def _bad_request(description: str) -> web.Response:
+    return web.json_response(
+        {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"}, status=400
+    )
+
+
 def _ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
@@ -244,6 +250,15 @@ async def telegram_method(request: web.Request) -> web.Response:
         )
         document = {"file_id": file_id, "file_unique_id": file_id, "file_name": name}
         return _ok(_message_json(message_id, chat, document=document))
+    if method == "editMessageText":
+        changes = {
+            "html": params.get("text", ""),
+            "keyboard": (params.get("reply_markup") or {}).get("inline_keyboard"),
+            "edited": True,
+        }
+        if not phones.edit(f"telegram:{chat}", int(params.get("message_id", 0)), **changes):
+            return _bad_request("message to edit not found")
+        return _ok(_message_json(int(params["message_id"]), chat, text=changes["html"]))
     if method == "editMessageReplyMarkup":
         keyboard = (params.get("reply_markup") or {}).get("inline_keyboard")
         if not phones.edit(

@@ -1,0 +1,57 @@
+"""The rooms' contract (pyproject.toml, [tool.importlinter]): layers, SDKs kept at the edge, no cycles.
+
+The same checker runs on the real tree, where every contract must hold, and on a copy of the
+tree with one forbidden import planted, where the contract it breaks must say so.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ROOMS = ("bot", "handlers", "scheduler", "procedure", "records", "notices", "models", "intake")
+ROOMS += ("core", "locales")
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--config", str(tree / "pyproject.toml")],
+        cwd=tree,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_layers_every_room_keeps_the_contract():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 kept, 0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "planted", "broken"),
+    [
+        ("models/enums.py", "import bot.keys\n", "A room imports only the rooms below it"),
+        ("handlers/submit_kit.py", "import scheduler\n", "A room imports only the rooms below it"),
+        ("handlers/base.py", "import telegram\n", "Only bot.channels speaks to the platforms"),
+        ("handlers/common.py", "from tortoise import expressions\n", "import no ORM"),
+        ("handlers/submit_kit.py", "import handlers.submit\n", "No import cycles"),
+    ],
+)
+def test_layers_a_forbidden_import_breaks_the_contract(tmp_path, module, planted, broken):
+    for room in ROOMS:
+        shutil.copytree(ROOT / room, tmp_path / room, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / module
+    target.write_text(target.read_text() + "\n" + planted)
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert f"{broken}" in result.stdout and "BROKEN" in result.stdout, result.stdout
