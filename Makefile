@@ -3,16 +3,34 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+CKSUM := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(CKSUM)
+RUN_STAMP := $(VENV)/.run-$(CKSUM)
+PIP_QUIET := --quiet --quiet --disable-pip-version-check
 
-.PHONY: run test bench lint catalogs messages clean poppler
+.PHONY: run test bench lint catalogs messages clean chromium poppler
+
+# `make run` installs the bot alone (no test or lint tools), quietly.
+$(RUN_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install $(PIP_QUIET) -e .
+	@rm -f $(VENV)/.run-*
+	@touch $@
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	rm -f $(VENV)/.installed-*
-	touch $@
+	rm -f $(VENV)/.installed-* $(VENV)/.run-*
+	touch $@ $(RUN_STAMP)
+
+# The browser test drives Debian's Chromium; install it where apt can and it is missing.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium for the browser test"; \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+			|| echo "could not install chromium: the browser test will skip"; \
+	fi
 
 # Compile the .po catalogs into the .mo files the bot reads (the .mo files are not committed).
 catalogs: $(STAMP)
@@ -31,12 +49,13 @@ messages: $(STAMP)
 		[(setattr(m, "string", m.id), m.flags.discard("fuzzy")) for m in catalog if m.id]; \
 		out = io.BytesIO(); pofile.write_po(out, catalog); path.write_bytes(out.getvalue())'
 
-run: catalogs
-	test -f org.toml || cp org.example.toml org.toml
-	$(BIN)/webpub db upgrade
-	$(BIN)/webpub serve
+run: $(RUN_STAMP)
+	@$(BIN)/pybabel -q compile -d locales -D webpub
+	@test -f org.toml || cp org.example.toml org.toml
+	@$(BIN)/webpub db upgrade >/dev/null
+	@$(BIN)/webpub serve
 
-test: catalogs poppler
+test: catalogs poppler chromium
 	$(BIN)/python -m pytest -q
 
 # pdftoppm renders the documents' pages for the image tests; installed where apt is at hand,

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot import files_http, records_http, sandbox
+from bot import files_http, records_http
 from bot.attachments import StoredAttachments
 from bot.boot import build_runtime
 from bot.channels import Channel
@@ -50,6 +50,8 @@ async def metrics(request: web.Request) -> web.Response:
 def build_channels(settings: Settings) -> dict[str, Channel]:
     """The platforms with credentials; the SDK clients open later, inside the loop."""
     channels: dict[str, Channel] = {}
+    if settings.sandbox_mode:
+        return channels  # the sandbox adds its own, pointed at its stand-in APIs
     if settings.line_enabled:
         from bot.channels.line import LineChannel
 
@@ -64,7 +66,13 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
 def create_app(
     settings: Settings, org: OrgConfig, *, workers: bool = True, scheduler: bool = True
 ) -> web.Application:
-    app = web.Application(client_max_size=4 * 1024 * 1024)
+    if settings.sandbox_mode:
+        from bot.sandbox import sandbox_settings
+
+        settings = sandbox_settings(settings)  # its own database, the stand-in platform APIs
+    app = web.Application(
+        client_max_size=24 * 1024 * 1024 if settings.sandbox_mode else 4 * 1024 * 1024
+    )
     app[SETTINGS] = settings
     app[ORG] = org
     app[METRICS] = Metrics()
@@ -77,9 +85,11 @@ def create_app(
     app.router.add_get("/files/{attachment_id:\\d+}", files_http.download)
     app.router.add_get("/forms/{request_id:\\d+}", records_http.form)
     app.router.add_get("/reports/{year:\\d{4}}", records_http.report)
-    if settings.sandbox_mode:
-        sandbox.add_routes(app)
     app.cleanup_ctx.append(_resources)
+    if settings.sandbox_mode:
+        from bot import sandbox
+
+        sandbox.add_routes(app, settings)
     if workers:
         app.cleanup_ctx.append(_workers)
     if scheduler:
@@ -90,6 +100,10 @@ def create_app(
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     """Database, runtime and platform clients: opened at start, closed at stop."""
     settings = app[SETTINGS]
+    if settings.sandbox_mode:
+        from models.db import upgrade
+
+        await upgrade(settings.database_url)  # the sandbox's own database, made on first start
     await open_db(settings.database_url)
     rt = await build_runtime(settings, app[ORG])
     app[RUNTIME] = rt

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.secrets import signing_key_file
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from core.org_config import OrgConfig, load_org_config
 from core.runtime import Runtime
 from models.db import close_db, open_db
@@ -34,9 +34,27 @@ async def build_runtime(settings: Settings, org: OrgConfig) -> Runtime:
     )
 
 
+class NoDatabase(SettingsError):
+    """A command that needs the database was run where there is none; nothing was created."""
+
+
+def require_database(settings: Settings) -> None:
+    """Stop a command run outside a project folder before it leaves an empty database behind."""
+    url = settings.database_url
+    if not url.startswith("sqlite://") or url == "sqlite://:memory:":
+        return
+    path = Path(url.removeprefix("sqlite://"))
+    if not path.is_file():
+        raise NoDatabase(
+            f"no database at {path.resolve()} (WEBPUB_DATABASE_URL={url}, read from "
+            f"{Path.cwd()}); run webpub in the project folder, or `make run` there first"
+        )
+
+
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Runtime]:
-    """The database open and the runtime built, for a CLI command or the server."""
+    """The database open and the runtime built, for a CLI command; the database must exist."""
+    require_database(settings)
     org = load_org(settings)
     await open_db(settings.database_url)
     try:

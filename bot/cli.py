@@ -22,8 +22,7 @@ from core.org_config import OrgConfigError
 async def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.server import serve
 
-    await serve(settings, telegram_polling=args.telegram_polling)
-    return 0
+    return await serve(settings, telegram_polling=args.telegram_polling, verbose=args.verbose)
 
 
 async def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
@@ -46,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web server, the outbox worker and the scheduler")
     serve.add_argument(
         "--telegram-polling", action="store_true", help="long-poll Telegram instead of a webhook"
+    )
+    serve.add_argument(
+        "-v", "--verbose", action="store_true", help="log every start-up step, request and job"
     )
     serve.set_defaults(func=cmd_serve)
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)

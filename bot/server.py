@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import signal
+import socket
+import sys
 
 from aiohttp import web
 
@@ -18,19 +21,60 @@ from bot.settings import Settings
 log = logging.getLogger("webpub")
 
 
-async def serve(settings: Settings, *, telegram_polling: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Libraries that log every request or job at INFO; their lines are for `serve -v`.
+CHATTY_LOGGERS = ("httpx", "apscheduler", "aiohttp.access")
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Whether another process already listens on the address (checked before anything starts)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
+
+
+def _port_message(settings: Settings) -> str:
+    return (
+        f"webpub: port {settings.port} on {settings.host} is taken by another program; "
+        f"stop it or choose a free port with WEBPUB_PORT (e.g. WEBPUB_PORT={settings.port + 1} make run)"
     )
+
+
+async def serve(
+    settings: Settings, *, telegram_polling: bool = False, verbose: bool = False
+) -> int:
+    """Run until SIGINT or SIGTERM; 1 when the port is taken, before anything has started."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:
+        for name in CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    if port_taken(settings.host, settings.port):
+        print(_port_message(settings), file=sys.stderr)
+        return 1
     app = create_app(settings, load_org(settings))
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
-    mode = "sandbox" if settings.sandbox_mode else ", ".join(sorted(app[CHANNELS])) or "no channels"
-    log.info("webpub listening on http://%s:%s (%s)", settings.host, settings.port, mode)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        print(_port_message(settings), file=sys.stderr)
+        return 1
+    address = f"http://{settings.host}:{settings.port}"
     if settings.sandbox_mode:
-        log.info("try it at http://%s:%s/sandbox", settings.host, settings.port)
+        print(f"webpub sandbox: {address}/sandbox", flush=True)
+        print("  a demo office on pretend LINE and Telegram phones; Ctrl+C stops", flush=True)
+    else:
+        channels = ", ".join(sorted(app[CHANNELS])) or "no channels"
+        print(f"webpub listening on {address} ({channels})", flush=True)
     if settings.telegram_enabled and not settings.telegram_secret_token:
         log.warning(
             "WEBPUB_TELEGRAM_SECRET_TOKEN is not set: webhooks must carry the random secret kept in "
@@ -50,6 +94,7 @@ async def serve(settings: Settings, *, telegram_polling: bool = False) -> None:
         if poller is not None:
             poller.cancel()
         await runner.cleanup()
+    return 0
 
 
 async def poll_telegram(app: web.Application) -> None:

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     telegram_file_url: str = "https://api.telegram.org/file/bot"
 
     sandbox: bool | None = None
+    # The sandbox lets anyone act as anyone: it listens beyond loopback only when this says so.
+    sandbox_remote: bool = False
     # Key for signed download links and button payloads; derived from the data dir when unset.
     secret_key: str | None = None
 

@@ -193,4 +193,7 @@ def test_cli_serve_answers_healthz(office, tmp_path):
     finally:
         server.terminate()
         server.wait(10)
-    assert re.search(rf"listening on http://127\.0\.0\.1:{port}", log_path.read_text())
+    # No credentials: the sandbox, whose first line is its address.
+    first = log_path.read_text().splitlines()[0]
+    assert re.search(rf"(listening on|sandbox:) http://127\.0\.0\.1:{port}", first)
+    assert "Traceback" not in log_path.read_text()
