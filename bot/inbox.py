@@ -26,6 +26,9 @@ from notices.outbox import enqueue_reply
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+SLOW_STEP = 1.0  # seconds: a step slower than this shows the person that the bot is working
+SLOW_SECONDS = 10  # how long the sign lasts for a slow step
+FETCH_SECONDS = 20  # how long the sign lasts while a file is fetched (it ends at our answer)
 
 
 class InboxProcessor:
@@ -45,6 +48,8 @@ class InboxProcessor:
         self.outbox_wakeup = on_replies
         self._waiting: list[tuple[list[InboxEvent], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self.slow_step = SLOW_STEP
+        self._signs: set[asyncio.Task[None]] = set()
 
     async def accept(self, channel: str, events: list[RawEvent]) -> None:
         """Record verified events durably before the webhook is answered.
@@ -102,6 +107,9 @@ class InboxProcessor:
                     status=InboxStatus.DONE, processed_at=datetime.now(UTC)
                 )
                 continue
+            slow = asyncio.get_running_loop().call_later(
+                self.slow_step, self._show_working, channel, incoming, SLOW_SECONDS
+            )
             try:
                 async with in_transaction():
                     ctx = await self._handle(row, incoming, upload)
@@ -109,6 +117,8 @@ class InboxProcessor:
                 log.exception("handling %s event %s failed", incoming.channel, incoming.event_id)
                 await self._failed(row, incoming)
                 continue
+            finally:
+                slow.cancel()
             if ctx is None:
                 continue
             if ctx.replies:
@@ -129,6 +139,7 @@ class InboxProcessor:
                 channel=incoming.channel, platform_user_id=incoming.user
             ).exists()
             if known:
+                await show_working(channel, incoming, FETCH_SECONDS)
                 try:
                     upload = await self._fetch(incoming, channel)
                 except Exception:
@@ -140,6 +151,12 @@ class InboxProcessor:
                         refusal=_("That file could not be fetched. Please send it again."),
                     )
         return row, channel, incoming, upload
+
+    def _show_working(self, channel: Channel, incoming: Incoming, seconds: int) -> None:
+        """The slow-step timer fired: show the sign without waiting for it."""
+        task = asyncio.create_task(show_working(channel, incoming, seconds))
+        self._signs.add(task)
+        task.add_done_callback(self._signs.discard)
 
     async def _handle(
         self, row: InboxEvent, incoming: Incoming, upload: Upload | None
@@ -216,6 +233,14 @@ class InboxProcessor:
             incoming.channel, incoming.chat, Outgoing(text=sorry), reply_token=incoming.reply_token
         )
         self.outbox_wakeup.set()
+
+
+async def show_working(channel: Channel, incoming: Incoming, seconds: int) -> None:
+    """The platform's sign of life (LINE's loading animation); a failure only costs the sign."""
+    try:
+        await channel.show_working(incoming, seconds)
+    except Exception as exc:  # the platform refused or the network failed: go on without it
+        log.info("%s working sign for %s failed: %s", incoming.channel, incoming.chat, exc)
 
 
 async def write_replies(ctx: Context) -> None:

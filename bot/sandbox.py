@@ -54,6 +54,9 @@ class SandboxChannel:
     async def acknowledge(self, incoming: Incoming, text: str | None) -> None:
         return None
 
+    async def show_working(self, incoming: Incoming, seconds: int) -> None:
+        return None
+
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/sandbox", page)

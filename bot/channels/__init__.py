@@ -65,6 +65,8 @@ class Channel(Protocol):
 
     async def acknowledge(self, incoming: Incoming, text: str | None) -> None: ...
 
+    async def show_working(self, incoming: Incoming, seconds: int) -> None: ...
+
 
 class AttachmentSource(Protocol):
     """Where renderers get a request's files: bytes for upload, a signed link for LINE."""

@@ -169,6 +169,10 @@ class TelegramChannel:
         except TelegramError as exc:
             log.info("callback answer for %s failed: %s", incoming.callback_id, exc)
 
+    async def show_working(self, incoming: Incoming, seconds: int) -> None:
+        """Nothing: a tapped button spins until answered, and answers come fast."""
+        return None
+
     # -- setup ------------------------------------------------------------------------------
 
     async def set_webhook(self, url: str, commands: list[tuple[str, str]]) -> None:
