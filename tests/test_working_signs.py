@@ -46,4 +46,3 @@ async def test_line_no_animation_in_groups(world):
     await world.post_line(line_group_text_event(group, staff.user, "/help", line=world.line))
     await world.settle()
     assert world.line.loading == []  # LINE shows it in one-to-one chats only
-
