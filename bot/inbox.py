@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from bot.channels import Channel, RawEvent
 from bot.loop import drain_forever
+from bot.menus import set_person_menus
 from core.events import Incoming, Outgoing
 from core.runtime import Runtime
 from handlers.base import Context, Upload
@@ -123,6 +124,8 @@ class InboxProcessor:
                 continue
             if ctx.replies:
                 self.outbox_wakeup.set()
+            if ctx.menus:
+                await set_person_menus(self.rt, self.channels, ctx.menus)
             if incoming.kind == "button":
                 await channel.acknowledge(incoming, ctx.notice)
         return len(rows)

@@ -6,7 +6,7 @@ The adapters are the only modules that import a platform SDK; they hold no busin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core.events import FileRef, Incoming
 from models.messaging import OutboxMessage
@@ -66,6 +66,19 @@ class Channel(Protocol):
     async def acknowledge(self, incoming: Incoming, text: str | None) -> None: ...
 
     async def show_working(self, incoming: Incoming, seconds: int) -> None: ...
+
+
+@runtime_checkable
+class CommandMenus(Protocol):
+    """A platform with a command menu (Telegram): everyone's by language, or one chat's."""
+
+    async def set_menu(
+        self,
+        commands: list[tuple[str, str]],
+        *,
+        chat_id: str | None = None,
+        language: str | None = None,
+    ) -> None: ...
 
 
 class AttachmentSource(Protocol):
