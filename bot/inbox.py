@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -50,7 +52,7 @@ class InboxProcessor:
         self._waiting: list[tuple[list[InboxEvent], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self.slow_step = SLOW_STEP
-        self._signs: set[asyncio.Task[None]] = set()
+        self._side_calls: set[asyncio.Task[object]] = set()
 
     async def accept(self, channel: str, events: list[RawEvent]) -> None:
         """Record verified events durably before the webhook is answered.
@@ -85,7 +87,11 @@ class InboxProcessor:
 
     async def run(self) -> None:
         """Work until cancelled; wakes on new events and looks again every second regardless."""
-        await drain_forever(self.process_batch, self.wakeup, idle=1.0, name="inbox")
+        try:
+            await drain_forever(self.process_batch, self.wakeup, idle=1.0, name="inbox")
+        finally:
+            for task in list(self._side_calls):
+                task.cancel()
 
     async def process_batch(self, limit: int = 16) -> int:
         """Handle the oldest waiting events, each in a transaction of its own.
@@ -108,9 +114,11 @@ class InboxProcessor:
                     status=InboxStatus.DONE, processed_at=datetime.now(UTC)
                 )
                 continue
-            slow = asyncio.get_running_loop().call_later(
-                self.slow_step, self._show_working, channel, incoming, SLOW_SECONDS
-            )
+            slow = None
+            if upload is None:  # a file showed the sign already, before it was fetched
+                slow = asyncio.get_running_loop().call_later(
+                    self.slow_step, self._show_working, channel, incoming, SLOW_SECONDS
+                )
             try:
                 async with in_transaction():
                     ctx = await self._handle(row, incoming, upload)
@@ -119,13 +127,14 @@ class InboxProcessor:
                 await self._failed(row, incoming)
                 continue
             finally:
-                slow.cancel()
+                if slow is not None:
+                    slow.cancel()
             if ctx is None:
                 continue
             if ctx.replies:
                 self.outbox_wakeup.set()
-            if ctx.menus:
-                await set_person_menus(self.rt, self.channels, ctx.menus)
+            if ctx.menus:  # in the background: a slow Telegram must not hold up the inbox
+                self._background(set_person_menus(self.rt, self.channels, ctx.menus))
             if incoming.kind == "button":
                 await channel.acknowledge(incoming, ctx.notice)
         return len(rows)
@@ -157,9 +166,18 @@ class InboxProcessor:
 
     def _show_working(self, channel: Channel, incoming: Incoming, seconds: int) -> None:
         """The slow-step timer fired: show the sign without waiting for it."""
-        task = asyncio.create_task(show_working(channel, incoming, seconds))
-        self._signs.add(task)
-        task.add_done_callback(self._signs.discard)
+        self._background(show_working(channel, incoming, seconds))
+
+    def _background(self, work: Coroutine[Any, Any, object]) -> None:
+        """Platform calls nobody waits for (their failures are logged where they happen)."""
+        task = asyncio.create_task(work)
+        self._side_calls.add(task)
+        task.add_done_callback(self._side_call_done)
+
+    def _side_call_done(self, task: asyncio.Task[object]) -> None:
+        self._side_calls.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("a platform call beside the inbox failed: %r", task.exception())
 
     async def _handle(
         self, row: InboxEvent, incoming: Incoming, upload: Upload | None

@@ -46,6 +46,7 @@ async def wait_for(check, what: str) -> None:
 async def test_menus_per_role_in_thai_and_english_match_help(world):
     staff = await world.enrol("ประภา", on="telegram")
     webmaster = await world.enrol("Wirat", Role.WEBMASTER, on="telegram", language="en")
+    await wait_for(lambda: chat_menu(world, staff) and chat_menu(world, webmaster), "menus")
 
     assert chat_menu(world, staff) == [
         {"command": "new", "description": "ยื่นคำขอเผยแพร่ข้อมูลบนเว็บไซต์"},
@@ -72,6 +73,7 @@ async def test_menus_per_role_in_thai_and_english_match_help(world):
 async def test_menus_follow_a_role_change_and_are_set_for_everyone_at_start(world):
     approver = await world.enrol("Palad", Role.APPROVER, on="telegram", language="en")
     line_only = await world.enrol("สมศรี", on="line")
+    await wait_for(lambda: chat_menu(world, approver), "the approver's menu")
     assert menu_commands(world, approver) == [*EVERYONE, "reassign", "delegate"]
 
     await RoleAssignment.create(person_id=approver.person_id, role=Role.WEBMASTER)
