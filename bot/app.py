@@ -17,6 +17,7 @@ from bot.channels import Channel
 from bot.delivery import OutboxWorker
 from bot.inbox import InboxProcessor
 from bot.keys import CHANNELS, INBOX, METRICS, ORG, OUTBOX, ROUTER, RUNTIME, SETTINGS
+from bot.menus import set_everyone_menus
 from bot.metrics import Metrics
 from bot.redaction import protect_logs
 from bot.settings import Settings
@@ -124,6 +125,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(app[INBOX].run(), name="inbox"),
         asyncio.create_task(app[OUTBOX].run(), name="outbox"),
+        asyncio.create_task(_set_menus(app), name="menus"),
     ]
     yield
     for task in tasks:
@@ -131,6 +133,17 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def _set_menus(app: web.Application) -> None:
+    """Telegram's command menus for everyone, in webhook and polling mode alike."""
+    try:
+        count = await set_everyone_menus(app[RUNTIME], app[CHANNELS])
+    except Exception as exc:  # Telegram unreachable at start: the menus wait for the next start
+        log.warning("Telegram command menus not set: %s", exc)
+        return
+    if count:
+        log.info("Telegram command menus set: %d", count)
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:

@@ -31,14 +31,18 @@ async def opened(channel: C) -> AsyncIterator[C]:
 
 
 async def cmd_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.channels.telegram import BOT_COMMANDS, TelegramChannel
+    from bot.boot import running
+    from bot.channels.telegram import TelegramChannel
+    from bot.menus import set_everyone_menus
 
     if not settings.telegram_enabled:
         print("WEBPUB_TELEGRAM_TOKEN is not set", file=sys.stderr)
         return 2
     async with opened(TelegramChannel(settings)) as channel:
-        await channel.set_webhook(args.url, list(BOT_COMMANDS))
-    print(f"webhook set to {args.url} (secret token on, commands menu set)")
+        await channel.set_webhook(args.url)
+        async with running(settings) as rt:
+            menus = await set_everyone_menus(rt, {"telegram": channel})
+    print(f"webhook set to {args.url} (secret token on, {menus} command menus set)")
     return 0
 
 

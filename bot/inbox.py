@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from bot.channels import Channel, RawEvent
 from bot.loop import drain_forever
+from bot.menus import set_person_menus
 from core.events import Incoming, Outgoing
 from core.runtime import Runtime
 from handlers.base import Context, Upload
@@ -28,6 +31,9 @@ from notices.outbox import enqueue_reply
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+SLOW_STEP = 1.0  # seconds: a step slower than this shows the person that the bot is working
+SLOW_SECONDS = 10  # how long the sign lasts for a slow step
+FETCH_SECONDS = 20  # how long the sign lasts while a file is fetched (it ends at our answer)
 
 
 class InboxProcessor:
@@ -47,6 +53,8 @@ class InboxProcessor:
         self.outbox_wakeup = on_replies
         self._waiting: list[tuple[list[InboxEvent], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self.slow_step = SLOW_STEP
+        self._side_calls: set[asyncio.Task[object]] = set()
 
     async def accept(self, channel: str, events: list[RawEvent]) -> None:
         """Record verified events durably before the webhook is answered.
@@ -81,7 +89,11 @@ class InboxProcessor:
 
     async def run(self) -> None:
         """Work until cancelled; wakes on new events and looks again every second regardless."""
-        await drain_forever(self.process_batch, self.wakeup, idle=1.0, name="inbox")
+        try:
+            await drain_forever(self.process_batch, self.wakeup, idle=1.0, name="inbox")
+        finally:
+            for task in list(self._side_calls):
+                task.cancel()
 
     async def process_batch(self, limit: int = 16) -> int:
         """Handle the oldest waiting events, each in a transaction of its own.
@@ -104,6 +116,11 @@ class InboxProcessor:
                     status=InboxStatus.DONE, processed_at=datetime.now(UTC)
                 )
                 continue
+            slow = None
+            if upload is None:  # a file showed the sign already, before it was fetched
+                slow = asyncio.get_running_loop().call_later(
+                    self.slow_step, self._show_working, channel, incoming, SLOW_SECONDS
+                )
             try:
                 async with in_transaction():
                     ctx = await self._handle(row, incoming, upload)
@@ -111,10 +128,15 @@ class InboxProcessor:
                 log.exception("handling %s event %s failed", incoming.channel, incoming.event_id)
                 await self._failed(row, incoming)
                 continue
+            finally:
+                if slow is not None:
+                    slow.cancel()
             if ctx is None:
                 continue
             if ctx.replies:
                 self.outbox_wakeup.set()
+            if ctx.menus:  # in the background: a slow Telegram must not hold up the inbox
+                self._background(set_person_menus(self.rt, self.channels, ctx.menus))
             if incoming.kind == "button":
                 await channel.acknowledge(incoming, ctx.notice)
         return len(rows)
@@ -139,6 +161,7 @@ class InboxProcessor:
                 person__org_id=self.rt.org_id,
             ).exists()
             if known:
+                await show_working(channel, incoming, FETCH_SECONDS)
                 try:
                     upload = await self._fetch(incoming, channel)
                 except Exception:
@@ -150,6 +173,21 @@ class InboxProcessor:
                         refusal=_("That file could not be fetched. Please send it again."),
                     )
         return row, channel, incoming, upload
+
+    def _show_working(self, channel: Channel, incoming: Incoming, seconds: int) -> None:
+        """The slow-step timer fired: show the sign without waiting for it."""
+        self._background(show_working(channel, incoming, seconds))
+
+    def _background(self, work: Coroutine[Any, Any, object]) -> None:
+        """Platform calls nobody waits for (their failures are logged where they happen)."""
+        task = asyncio.create_task(work)
+        self._side_calls.add(task)
+        task.add_done_callback(self._side_call_done)
+
+    def _side_call_done(self, task: asyncio.Task[object]) -> None:
+        self._side_calls.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("a platform call beside the inbox failed: %r", task.exception())
 
     async def _handle(
         self, row: InboxEvent, incoming: Incoming, upload: Upload | None
@@ -261,6 +299,14 @@ def _enrols(incoming: Incoming) -> bool:
         and 0 < len(words) <= 2
         and looks_like_code(words[-1])
     )
+
+
+async def show_working(channel: Channel, incoming: Incoming, seconds: int) -> None:
+    """The platform's sign of life (LINE's loading animation); a failure only costs the sign."""
+    try:
+        await channel.show_working(incoming, seconds)
+    except Exception as exc:  # the platform refused or the network failed: go on without it
+        log.info("%s working sign for %s failed: %s", incoming.channel, incoming.chat, exc)
 
 
 async def write_replies(ctx: Context) -> None:

@@ -25,6 +25,9 @@ class Context:
     notice: str | None = None
     # A file the person sent, already fetched and checked before the transaction began.
     upload: Upload | None = None
+    # People whose Telegram command menu must be set again after this event: their roles or
+    # language changed, or they enrolled. Add a person's id; the inbox sets the menus.
+    menus: set[int] = field(default_factory=set)
 
     def reply(self, message: Outgoing | str) -> None:
         """Answer in the conversation (on LINE with the free reply token)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core.events import SECRET, Outgoing
 from handlers.base import Context
 from handlers.guards import role_label
@@ -17,6 +19,7 @@ looks_like_code = codes.looks_like_code
 
 
 router = Router("enrol")
+
 
 async def stranger(ctx: Context) -> None:
     """Someone not enrolled: a code enrols them, anything else gets the explanation only."""
@@ -48,6 +51,7 @@ async def redeem_code(ctx: Context, code: str) -> None:
     )
     person, kind = await spend_code(ctx.rt, account, code, ctx.now)  # a Refusal says why not
     ctx.person = person
+    ctx.menus.add(person.id)  # roles (or a new platform) to show in Telegram's menu
     ctx.identity = await Identity.get(channel=incoming.channel, platform_user_id=incoming.user)
     roles = sorted(await roles_of(person.id), key=list(Role).index)
     if kind == "link":
@@ -74,42 +78,83 @@ async def greet(ctx: Context) -> None:
         ctx.reply(how_to_enrol(ctx))
 
 
+# What /help lists, and Telegram's command menu with it: (command, roles that see it or None
+# for everyone, the help line "/command ...: what it does"). The menu shows each command with
+# the words after the line's first ": ", so the two always agree.
+HELP_ENTRIES: tuple[tuple[str, frozenset[Role] | None, Callable[[], str]], ...] = (
+    ("new", None, lambda: _("/new or ขอเผยแพร่ข้อมูล: ask to publish information on the website")),
+    ("status", None, lambda: _("/status: your requests and where they are")),
+    ("cancel", None, lambda: _("/cancel: stop what you are doing")),
+    ("link", None, lambda: _("/link: connect your LINE and Telegram accounts")),
+    ("language", None, lambda: _("/language: ภาษาไทย or English")),
+    ("help", None, lambda: _("/help: this message")),
+    (
+        "tasks",
+        frozenset({Role.WEBMASTER}),
+        lambda: _("/tasks: publishing tasks to claim and your claimed ones (webmasters)"),
+    ),
+    (
+        "verbal",
+        frozenset({Role.WEBMASTER, Role.CHECKER}),
+        lambda: _(
+            "/verbal WP-2569-0001: record that the approver approved an urgent request "
+            "verbally, with how and when (webmasters and checkers)"
+        ),
+    ),
+    (
+        "reassign",
+        frozenset({Role.APPROVER, Role.ADMIN}),
+        lambda: _("/reassign WP-2569-0001 NAME: hand a decision to someone (approver, admin)"),
+    ),
+    (
+        "delegate",
+        frozenset({Role.APPROVER, Role.ADMIN}),
+        lambda: _("/delegate NAME FROM UNTIL: name an acting approver (approver, admin)"),
+    ),
+    (
+        "webmastergroup",
+        frozenset({Role.WEBMASTER, Role.ADMIN}),
+        lambda: _("/webmastergroup: typed in a group, send the tasks there (webmaster, admin)"),
+    ),
+    (
+        "report",
+        frozenset({Role.WEBMASTER, Role.ADMIN}),
+        lambda: _(
+            "/report [YEAR]: the yearly report and this month's completeness (webmaster, admin)"
+        ),
+    ),
+    (
+        "people",
+        frozenset({Role.ADMIN}),
+        lambda: _("/people: who is enrolled, roles, deactivate, invite (admin)"),
+    ),
+)
+
+
+def help_entries(roles: set[Role]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(everyone's, role-specific) as (command, help line), in the current locale."""
+    common, extra = [], []
+    for command, seen_by, line in HELP_ENTRIES:
+        if seen_by is None:
+            common.append((command, line()))
+        elif roles & seen_by:
+            extra.append((command, line()))
+    return common, extra
+
+
+def command_menu(roles: set[Role]) -> list[tuple[str, str]]:
+    """Telegram's command menu for someone with these roles: the commands /help shows them."""
+    common, extra = help_entries(roles)
+    return [(command, line.partition(": ")[2] or line) for command, line in common + extra]
+
+
 async def help_message(ctx: Context) -> str:
     """What this person can do: everyone's commands, then those of their roles."""
     roles = await roles_of(ctx.person.id) if ctx.person is not None else {Role.STAFF}
-    lines = [
-        _("What you can do:"),
-        _("/new or ขอเผยแพร่ข้อมูล: ask to publish information on the website"),
-        _("/status: your requests and where they are"),
-        _("/cancel: stop what you are doing"),
-        _("/link: connect your LINE and Telegram accounts"),
-        _("/language: ภาษาไทย or English"),
-        _("/help: this message"),
-    ]
-    extra = []
-    if Role.WEBMASTER in roles:
-        extra.append(_("/tasks: publishing tasks to claim and your claimed ones (webmasters)"))
-    if roles & {Role.WEBMASTER, Role.CHECKER}:
-        extra.append(
-            _(
-                "/verbal WP-2569-0001: record that the approver approved an urgent request "
-                "verbally, with how and when (webmasters and checkers)"
-            )
-        )
-    if roles & {Role.APPROVER, Role.ADMIN}:
-        extra.append(_("/reassign WP-2569-0001 NAME: hand a decision to someone (approver, admin)"))
-        extra.append(_("/delegate NAME FROM UNTIL: name an acting approver (approver, admin)"))
-    if Role.ADMIN in roles:
-        extra.append(_("/people: who is enrolled, roles, deactivate, invite (admin)"))
-    if roles & {Role.WEBMASTER, Role.ADMIN}:
-        extra.append(
-            _("/webmastergroup: typed in a group, send the tasks there (webmaster, admin)")
-        )
-        extra.append(
-            _("/report [YEAR]: the yearly report and this month's completeness (webmaster, admin)")
-        )
+    common, extra = help_entries(roles)
+    lines = [_("What you can do:"), *(line for _command, line in common)]
     if extra:
-        lines += ["", _("Approvers and webmasters:"), *extra]
+        lines += ["", _("Approvers and webmasters:"), *(line for _command, line in extra)]
     return "\n".join(lines)
 
 

@@ -58,6 +58,7 @@ async def _keep(ctx: Context, locale: str) -> None:
         raise Refusal(_("Please choose ไทย or English, e.g. /language en."))
     await Person.filter(id=ctx.person.id).update(locale=locale)
     ctx.person.locale = locale
+    ctx.menus.add(ctx.person.id)  # their Telegram menu in the new language
     ctx.locale = locale
     with using_locale(locale):
         ctx.reply(_("From now on I will write to you in English."))

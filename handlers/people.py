@@ -102,6 +102,7 @@ async def role_tapped(ctx: Context, token: ButtonToken) -> None:
     role = Role(token.data["role"])
     add, remove = ({role}, set()) if token.data.get("add") else (set(), {role})
     await change_roles(ctx.rt, person, add, remove, ctx.person.id, ctx.now)
+    ctx.menus.add(person.id)  # their Telegram menu shows what the new roles allow
     ctx.notice = _("Roles changed")
     await _show(ctx, person)
 

@@ -1,8 +1,9 @@
 """The monthly completeness report for webmasters (announcement 3.3).
 
 Per category of the org list: is anything published now, and is the newest item recent
-enough for the category's freshness rule? The rules and the OIA/ITA map come from the
-shipped `checklist.toml`, which an organization extends with its own file.
+enough for the category's freshness rule? Per checklist item (each ITA O-item of the fiscal
+year's numbering, each OIA s.7/s.9 sub-item): does a published request satisfy it? The rules
+come from the shipped `checklist.toml`, which an organization extends with its own file.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from scheduler.base import (
     tag,
     webmaster_audience,
 )
-from scheduler.wording import bullet_list, join_parts, section
+from scheduler.checklist_items import Item, live_requests, parse_item, satisfied
+from scheduler.wording import LISTED_MAX, bullet_list, join_parts, section
 
 REPORT = "completeness"
 SHIPPED = Path(__file__).resolve().parent / "checklist.toml"
@@ -59,9 +61,21 @@ class Rule:
 class Checklist:
     standard: str
     rules: dict[str, Rule]
+    ita: tuple[tuple[int, tuple[Item, ...]], ...] = ()  # (numbering's fiscal year, items)
+    oia: tuple[Item, ...] = ()
 
     def rule(self, key: str) -> Rule:
         return self.rules.get(key, Rule())
+
+    def items(self, year: int) -> tuple[int | None, tuple[Item, ...]]:
+        """The ITA items of a fiscal year's numbering (else the nearest earlier year's), and
+        the OIA sub-items; with the year whose numbering is used."""
+        used: int | None = None
+        ita: tuple[Item, ...] = ()
+        for listed, items in self.ita:
+            if listed <= year:
+                used, ita = listed, items
+        return used, ita + self.oia
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -74,12 +88,36 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _rule(key: str, data: dict[str, Any]) -> Rule:
-    freshness = str(data.get("freshness", "any"))
+def _freshness(where: str, freshness: str) -> str:
     if not FRESHNESS.match(freshness):
         raise ChecklistError(
-            f"categories.{key}.freshness: {freshness!r} is not any, fiscal-year, months:N or days:N"
+            f"{where}.freshness: {freshness!r} is not any, fiscal-year, months:N or days:N"
         )
+    return freshness
+
+
+def _items(where: str, table: Any) -> tuple[Item, ...]:
+    if not isinstance(table, dict):
+        raise ChecklistError(f"{where}: not a table of items")
+    try:
+        return tuple(parse_item(where, k, v, _freshness) for k, v in table.items())
+    except ValueError as exc:
+        raise ChecklistError(str(exc)) from None
+
+
+def _ita_years(table: Any) -> tuple[tuple[int, tuple[Item, ...]], ...]:
+    if not isinstance(table, dict):
+        raise ChecklistError("ita: tables per fiscal year, such as [ita.2566.O1]")
+    years = []
+    for year, items in table.items():
+        if not str(year).isdigit():
+            raise ChecklistError(f"ita.{year}: keys are fiscal years such as 2566")
+        years.append((int(year), _items(f"ita.{year}", items)))
+    return tuple(sorted(years))
+
+
+def _rule(key: str, data: dict[str, Any]) -> Rule:
+    freshness = _freshness(f"categories.{key}", str(data.get("freshness", "any")))
     try:
         ita = tuple(sorted((int(y), tuple(items)) for y, items in data.get("ita", {}).items()))
     except (TypeError, ValueError):
@@ -106,6 +144,8 @@ def load_checklist(org_file: Path | None = None) -> Checklist:
     return Checklist(
         standard=str(data.get("standard", "")),
         rules={key: _rule(key, value) for key, value in categories.items()},
+        ita=_ita_years(data.get("ita", {})),
+        oia=_items("oia", data.get("oia", {})),
     )
 
 
@@ -118,7 +158,7 @@ def fiscal_year_start(year_be: int) -> date:
     return date(year_be - 543 - 1, 10, 1)
 
 
-def window_start(rule: Rule, today: date) -> date | None:
+def window_start(rule: Rule | Item, today: date) -> date | None:
     """The oldest publication date that still counts as fresh, None when any will do."""
     if rule.freshness == "fiscal-year":
         return fiscal_year_start(fiscal_year(today))
@@ -174,6 +214,15 @@ async def completeness_rows(rt: Runtime, checklist: Checklist, today: date) -> l
     return rows
 
 
+async def missing_items(
+    rt: Runtime, checklist: Checklist, today: date
+) -> tuple[int | None, list[Item]]:
+    """The checklist items no published request satisfies, in the checklist's order."""
+    used, items = checklist.items(fiscal_year(today))
+    live = await live_requests(rt)
+    return used, [item for item in items if not satisfied(item, live, window_start(item, today))]
+
+
 def first_working_day(rt: Runtime, today: date) -> date:
     day = today.replace(day=1)
     for _offset in range(31):
@@ -197,12 +246,13 @@ async def completeness_report(rt: Runtime, now: datetime) -> int:
         return 0  # this month's report is out (or there is nobody to send it to)
     checklist = load_checklist(rt.data_dir / ORG_FILE)
     rows = await completeness_rows(rt, checklist, today)
+    unmet = await missing_items(rt, checklist, today)
     batches = Batches()
     for who in webmasters:
         batches.add(who, Due(None, keys[tag(who)]))
 
     async def render(person: Recipient, items: list[Due], locale: str) -> Outgoing:
-        return report_message(checklist, rows, today, locale)
+        return report_message(checklist, rows, today, locale, unmet)
 
     return await send_batches(rt, REPORT, batches, render)
 
@@ -243,7 +293,50 @@ def _needs(row: Row, locale: str) -> str:
     )
 
 
-def report_message(checklist: Checklist, rows: list[Row], today: date, locale: str) -> Outgoing:
+def _item_line(item: Item, rows: list[Row], today: date, locale: str) -> str:
+    """`• O11 Annual operating and spending plan: in General information, this fiscal year`."""
+    names = {row.category.key: row.category.name(locale) for row in rows}
+    where = [names.get(key, key) for key in item.categories]
+    parts = [_("in {categories}").format(categories=_(" or ").join(where))] if where else []
+    kind, _sep, count = item.freshness.partition(":")
+    if kind == "fiscal-year":
+        parts.append(_("this fiscal year"))
+    elif kind == "months":
+        n = int(count)
+        parts.append(ngettext("within {n} month", "within {n} months", n).format(n=n))
+    elif kind == "days":
+        n = int(count)
+        parts.append(ngettext("within {n} day", "within {n} days", n).format(n=n))
+    if item.keywords:
+        quoted = _(" or ").join(f"“{k}”" for k in item.keywords[:2])
+        parts.append(_("titled {words}").format(words=quoted))
+    needs = ", ".join(parts)
+    return f"• {item.key} {item.name(locale)}" + (f": {needs}" if needs else "")
+
+
+def _items_section(missing: list[Item], rows: list[Row], today: date, locale: str) -> str:
+    """The missing items, the first ones in full and the rest by their numbers."""
+    if not missing:
+        return ""
+    lines = [_item_line(item, rows, today, locale) for item in missing[:LISTED_MAX]]
+    rest = missing[LISTED_MAX:]
+    if rest:
+        lines.append(
+            ngettext("…and {n} more: {items}", "…and {n} more: {items}", len(rest)).format(
+                n=len(rest), items=", ".join(item.key for item in rest)
+            )
+        )
+    heading = _("ITA and OIA items with nothing published")
+    return f"{heading} ({len(missing)}):\n" + "\n".join(lines)
+
+
+def report_message(
+    checklist: Checklist,
+    rows: list[Row],
+    today: date,
+    locale: str,
+    unmet: tuple[int | None, list[Item]] = (None, []),
+) -> Outgoing:
     """The report in the current locale: what is missing, what is old, what is complete."""
     year = fiscal_year(today)
     missing, stale, complete = [], [], []
@@ -264,7 +357,8 @@ def report_message(checklist: Checklist, rows: list[Row], today: date, locale: s
     heading = _("Website completeness, {month} (fiscal year {year})").format(
         month=month_label(today, locale), year=year
     )
-    used = {ita_items(r.rule, year)[0] for r in rows} - {None}
+    used = {ita_items(r.rule, year)[0] for r in rows} | {unmet[0]}
+    used -= {None}
     footer = [
         _("Checked against the category checklist: {standard}, OIA s.7 and s.9.").format(
             standard=checklist.standard
@@ -285,6 +379,7 @@ def report_message(checklist: Checklist, rows: list[Row], today: date, locale: s
             f"{done_label} ({len(complete)}/{len(rows)}): " + ", ".join(complete)
             if complete
             else "",
+            _items_section(unmet[1], rows, today, locale),
             bullet_list(footer),
         )
     )

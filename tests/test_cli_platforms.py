@@ -73,6 +73,8 @@ async def test_telegram_set_webhook_sends_the_secret_and_the_command_menu(tmp_pa
             "WEBPUB_TELEGRAM_API_URL": f"{tg.url}/bot",
             "WEBPUB_TELEGRAM_FILE_URL": f"{tg.url}/file/bot",
         }
+        code, _out, err = await webpub(tmp_path, env, "db", "upgrade")
+        assert code == 0, err
         code, _out, err = await webpub(
             tmp_path,
             env,
@@ -90,6 +92,10 @@ async def test_telegram_set_webhook_sends_the_secret_and_the_command_menu(tmp_pa
             "help",
             "link",
         }
+        assert tg.get_commands()[0]["description"] == "ยื่นคำขอเผยแพร่ข้อมูลบนเว็บไซต์"
+        assert tg.get_commands("en")[0]["description"] == (
+            "ask to publish information on the website"
+        )
 
 
 async def test_admins_are_warned_once_a_month_when_line_pushes_run_low(world):

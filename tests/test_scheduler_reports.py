@@ -149,6 +149,24 @@ Nothing recent enough (2):
 
 Complete (2/10): General information, Laws and regulations
 
+ITA and OIA items with nothing published (49):
+• O1 Organization structure: in General information, titled “โครงสร้าง” or “structure”
+• O2 Executives: in General information, titled “ผู้บริหาร” or “executives”
+• O3 Powers and duties: in General information, titled “อำนาจหน้าที่” or “powers duties”
+• O4 Development or strategic plan: in General information, titled “แผนพัฒนา” or “แผนยุทธศาสตร์”
+• O5 Contact information: in General information, titled “ติดต่อ” or “contact”
+• O7 News: in Public relations, within 1 month
+• O8 Questions and answers: titled “ถาม ตอบ” or “ถาม-ตอบ”
+• O9 Social network: in Related web links, titled “facebook” or “เฟซบุ๊ก”
+• O10 Personal data protection policy: titled “คุ้มครองข้อมูลส่วนบุคคล” or “privacy”
+• O11 Annual operating and spending plan: in General information, this fiscal year, titled “แผนการดำเนินงาน” or “แผนดำเนินงาน”
+• O12 Six-month report on operations and spending: in General information, this fiscal year, titled “งบประมาณ 6 เดือน” or “spending six-month”
+• O13 Annual performance report: in General information, this fiscal year, titled “รายงานผลการดำเนินงานประจำปี” or “annual report”
+• O14 Operations manual or standard: in Operations manuals
+• O15 Service manual or standard: in Citizen service manuals and forms
+• O16 Service statistics: in Website statistics and satisfaction, this fiscal year, titled “สถิติการให้บริการ” or “service statistics”
+…and 34 more: O17, O18, O19, O21, O22, O23, O24, O25, O26, O27, O28, O29, O30, O31, O32, O33, O34, O35, O36, O37, O38, O39, O40, O41, O42, O43, s.7(1), s.7(2), s.7(3), s.9(1), s.9(2), s.9(3), s.9(4), s.9(8)
+
 Checked against the category checklist: Government Website Standard v2.0 (EGA, B.E. 2560), OIA s.7 and s.9.
 ITA items are numbered as in fiscal year 2566: check the NACC manual of 2570."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from core.events import FileRef, Incoming
 from models.messaging import OutboxMessage
@@ -99,6 +99,21 @@ class Channel(Protocol):
     async def profile_language(self, user: str) -> str | None:
         """The language a platform account is set to, where the webhook does not carry it."""
         ...
+
+    async def show_working(self, incoming: Incoming, seconds: int) -> None: ...
+
+
+@runtime_checkable
+class CommandMenus(Protocol):
+    """A platform with a command menu (Telegram): everyone's by language, or one chat's."""
+
+    async def set_menu(
+        self,
+        commands: list[tuple[str, str]],
+        *,
+        chat_id: str | None = None,
+        language: str | None = None,
+    ) -> None: ...
 
 
 class AttachmentSource(Protocol):

@@ -53,6 +53,8 @@ ALT_TEXT_MAX = 1500  # LINE: flex altText
 QUICK_REPLY_MAX = 13  # LINE: quick reply buttons
 QUICK_LABEL_MAX = 20  # LINE: quick reply / action label
 FLEX_LABEL_MAX = 40  # LINE: flex button label
+LOADING_STEP, LOADING_MAX = 5, 60  # LINE: loadingSeconds 5..60 in steps of 5
+LOADING_DEFAULT = 20  # LINE's default; the animation ends when our next message arrives
 
 
 def _clip_utf16(text: str, limit: int) -> str:
@@ -188,13 +190,20 @@ class LineChannel:
         return FileFetch(bytes(data))
 
     async def acknowledge(self, incoming: Incoming, text: str | None) -> None:
-        """LINE needs no callback answer; a loading animation would cost a call, so nothing."""
+        """LINE needs no callback answer."""
         return None
 
-    async def show_loading(self, chat_id: str) -> None:
+    async def show_working(self, incoming: Incoming, seconds: int) -> None:
+        """The loading animation in a one-to-one chat (LINE answers 400 for groups and rooms)."""
+        if incoming.chat != incoming.user or not incoming.user:
+            return
+        await self.show_loading(incoming.chat, seconds)
+
+    async def show_loading(self, chat_id: str, seconds: int = LOADING_DEFAULT) -> None:
         assert self.api is not None
+        seconds = min(LOADING_MAX, max(LOADING_STEP, seconds - seconds % LOADING_STEP))
         await self.api.show_loading_animation(
-            ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=5)
+            ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=seconds)
         )
 
     async def install_rich_menu(self, menu: dict, image: bytes) -> str:

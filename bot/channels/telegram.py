@@ -13,6 +13,7 @@ from typing import Any
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -45,6 +46,8 @@ CAPTION_MAX = 1024  # Telegram Bot API: caption length
 CALLBACK_DATA_MAX = 64  # Telegram Bot API limit, bytes
 DOWNLOAD_MAX = 20 * 1024 * 1024  # Telegram Bot API: getFile downloads at most 20 MB
 BUTTONS_PER_ROW = 2
+COMMANDS_MAX = 100  # Telegram Bot API: setMyCommands takes at most 100 commands
+COMMAND_DESCRIPTION_MAX = 256  # Telegram Bot API: command description, characters
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -192,13 +195,35 @@ class TelegramChannel:
         except TelegramError as exc:
             log.info("callback answer for %s failed: %s", incoming.callback_id, exc)
 
+    async def show_working(self, incoming: Incoming, seconds: int) -> None:
+        """Nothing: a tapped button spins until answered, and answers come fast."""
+        return None
+
     # -- setup ------------------------------------------------------------------------------
 
-    async def set_webhook(self, url: str, commands: list[tuple[str, str]]) -> None:
+    async def set_webhook(self, url: str) -> None:
         await self.bot.set_webhook(
             url=url, secret_token=self._secret, allowed_updates=list(ALLOWED_UPDATES)
         )
-        await self.bot.set_my_commands([BotCommand(c, d) for c, d in commands])
+
+    async def set_menu(
+        self,
+        commands: list[tuple[str, str]],
+        *,
+        chat_id: str | None = None,
+        language: str | None = None,
+    ) -> None:
+        """The command menu: everyone's in a language (None: the fallback), or one chat's."""
+        scope = (
+            BotCommandScopeChat(int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id)
+            if chat_id
+            else None
+        )
+        await self.bot.set_my_commands(
+            [BotCommand(c, d[:COMMAND_DESCRIPTION_MAX]) for c, d in commands[:COMMANDS_MAX]],
+            scope=scope,
+            language_code=language,
+        )
 
     async def poll(self, offset: int | None, wait_seconds: int = 30) -> list[dict[str, Any]]:
         """Long-poll for updates (offices without a public HTTPS address)."""
@@ -336,12 +361,3 @@ def keyboard(message: Outgoing) -> InlineKeyboardMarkup | None:
     per_row = 1 if any(len(b.text) > 18 for b in buttons) else BUTTONS_PER_ROW
     rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
     return InlineKeyboardMarkup(rows)
-
-
-BOT_COMMANDS = (
-    ("new", "ขอเผยแพร่ข้อมูล / New request"),
-    ("status", "คำขอของฉัน / My requests"),
-    ("cancel", "ยกเลิก / Cancel"),
-    ("link", "เชื่อมบัญชี LINE / Link accounts"),
-    ("help", "วิธีใช้ / Help"),
-)
