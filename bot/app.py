@@ -15,9 +15,11 @@ from bot import files_http, sandbox
 from bot.attachments import StoredAttachments
 from bot.boot import build_runtime
 from bot.channels import Channel
+from bot.degraded import Degradation
 from bot.delivery import OutboxWorker
+from bot.health import Health
 from bot.inbox import InboxProcessor
-from bot.keys import CHANNELS, INBOX, METRICS, ORG, OUTBOX, RUNTIME, SETTINGS
+from bot.keys import CHANNELS, DEGRADED, HEALTH, INBOX, METRICS, ORG, OUTBOX, RUNTIME, SETTINGS
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.webhooks import line_webhook, telegram_webhook
@@ -25,14 +27,24 @@ from core.org_config import OrgConfig
 from models.db import close_db, open_db
 from models.enums import OutboxStatus
 from models.messaging import OutboxMessage
-from models.people import Organization
 
 log = logging.getLogger(__name__)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """GET /healthz: the process answers and the database is reachable."""
-    await Organization.all().limit(1).values_list("id", flat=True)
+    """GET /healthz: 200 when the database takes writes; 503 with the reason when it does not."""
+    fault = await request.app[HEALTH].probe()
+    if fault is not None:
+        since = datetime.fromtimestamp(fault.since, UTC).isoformat(timespec="seconds")
+        return web.json_response(
+            {
+                "status": "unavailable",
+                "reason": f"database {fault.kind}",
+                "detail": fault.detail,
+                "since": since,
+            },
+            status=503,
+        )
     return web.json_response({"status": "ok", "sandbox": request.app[SETTINGS].sandbox_mode})
 
 
@@ -68,6 +80,7 @@ def create_app(
     app[ORG] = org
     app[METRICS] = Metrics()
     app[CHANNELS] = build_channels(settings)
+    app[HEALTH] = Health()
     app.router.add_post("/webhooks/line", line_webhook)
     app.router.add_post("/webhooks/telegram", telegram_webhook)
     app.router.add_get("/healthz", healthz)
@@ -91,9 +104,16 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[RUNTIME] = rt
     for channel in app[CHANNELS].values():
         await channel.start()
-    outbox = OutboxWorker(app[CHANNELS], StoredAttachments(rt), app[METRICS])
+    outbox = OutboxWorker(
+        app[CHANNELS],
+        StoredAttachments(rt),
+        app[METRICS],
+        rt=rt,
+        health=app[HEALTH],
+    )
     app[OUTBOX] = outbox
-    app[INBOX] = InboxProcessor(rt, app[CHANNELS], outbox.wakeup)
+    app[DEGRADED] = Degradation(app[CHANNELS], outbox.files)
+    app[INBOX] = InboxProcessor(rt, app[CHANNELS], outbox.wakeup, app[HEALTH])
     yield
     for channel in app[CHANNELS].values():
         await channel.close()

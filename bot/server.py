@@ -16,13 +16,20 @@ from bot.settings import Settings
 
 log = logging.getLogger("webpub")
 
+# A stop (SIGTERM) finishes within STOP_SECONDS whatever the database is doing: requests in
+# flight get SHUTDOWN_GRACE, the rest of the cleanup what is left.
+STOP_SECONDS = 8.0
+SHUTDOWN_GRACE = 3.0
+
 
 async def serve(settings: Settings, *, telegram_polling: bool = False) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_app(settings, load_org(settings))
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
@@ -47,7 +54,11 @@ async def serve(settings: Settings, *, telegram_polling: bool = False) -> None:
     finally:
         if poller is not None:
             poller.cancel()
-        await runner.cleanup()
+        log.info("stopping")
+        try:
+            await asyncio.wait_for(runner.cleanup(), timeout=STOP_SECONDS)
+        except TimeoutError:
+            log.warning("cleanup took over %.0f s; stopping anyway", STOP_SECONDS)
 
 
 async def poll_telegram(app: web.Application) -> None:

@@ -22,4 +22,3 @@ class Runtime:
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
-

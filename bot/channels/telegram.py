@@ -118,10 +118,13 @@ class TelegramChannel:
                     )
             return Delivery(ok=True, message_id=str(sent.message_id), used_push=True)
         except RetryAfter as exc:
-            return Delivery(ok=False, retry_after=_seconds(exc), error=str(exc))
+            return Delivery(ok=False, retry_after=_seconds(exc), rate_limited=True, error=str(exc))
         except (Forbidden, BadRequest) as exc:
             return Delivery(ok=False, permanent=True, error=f"{type(exc).__name__}: {exc}")
-        except (TimedOut, NetworkError) as exc:
+        except TimedOut as exc:
+            # The request went out and no answer came: Telegram may have delivered it.
+            return Delivery(ok=False, maybe_sent=True, error=f"{type(exc).__name__}: {exc}")
+        except NetworkError as exc:
             return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
         except TelegramError as exc:
             return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
