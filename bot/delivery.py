@@ -30,6 +30,7 @@ BACKOFF_BASE = 0.5  # seconds; doubles per failure, with jitter
 BACKOFF_CAP = 300.0  # seconds: through a long outage a message is tried every 5 minutes
 RETRY_WINDOW = timedelta(hours=24)  # without an org file; org.toml [delivery] retry_hours
 LINE_BATCH = 5  # LINE: messages per reply/push call
+REPORT_CHECK = timedelta(minutes=1)  # how often the worker looks for deaths to report
 MAYBE_SENT = "may have been sent: no answer was recorded before the process stopped"
 
 
@@ -84,7 +85,7 @@ class OutboxWorker:
             timedelta(hours=rt.org.delivery.retry_hours) if rt is not None else RETRY_WINDOW
         )
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-        self._deaths = True  # look for unreported dead messages on the first round
+        self._report_check: datetime | None = None  # next look for deaths to report
         self.wakeup = asyncio.Event()
         self.concurrency = asyncio.Semaphore(concurrency)
         self.send_timeout = send_timeout
@@ -105,10 +106,10 @@ class OutboxWorker:
         batches = await self._claim(now)
         if batches:
             await asyncio.gather(*(self._send_and_settle(batch, now) for batch in batches))
-        if self._deaths and self.rt is not None:
+        if self.rt is not None and (self._report_check is None or now >= self._report_check):
+            self._report_check = now + REPORT_CHECK
             async with in_transaction():
                 await report_dead(self.rt, now)
-            self._deaths = False
         return sum(len(b) for b in batches)
 
     async def _send_and_settle(self, batch: list[OutboxMessage], now: datetime) -> None:
@@ -257,7 +258,6 @@ class OutboxWorker:
             await OutboxMessage.filter(id__in=ids).update(
                 status=OutboxStatus.DEAD, died_at=now, last_error=error, **maybe
             )
-            self._deaths = True
             return
         failures = head.failures + 1
         wait = result.retry_after if result.retry_after is not None else backoff(failures)

@@ -31,6 +31,8 @@ CRITICAL_PREFIXES = {
     "revoke.takedown": "takedown",
     "scheduler.takedown": "takedown",
 }
+# Messages of one outage die within minutes of each other: one report for them all.
+GATHER = timedelta(minutes=10)
 DIGEST_LOOKBACK = timedelta(days=7)  # dead critical messages listed in digests this long
 
 
@@ -79,8 +81,13 @@ async def dead_line(row: OutboxMessage) -> str:
 
 
 async def report_dead(rt: Runtime, now: datetime) -> int:
-    """Tell every admin about the messages that died and were not reported yet; call it in a
-    transaction. Returns how many dead messages the reports cover."""
+    """Tell every admin about the messages that died and were not reported yet, once the
+    first of them has been dead for GATHER; call it in a transaction. Returns how many dead
+    messages the reports cover."""
+    if not await OutboxMessage.filter(
+        status=OutboxStatus.DEAD, reported_at=None, died_at__lte=now - GATHER
+    ).exists():
+        return 0
     rows = (
         await OutboxMessage.filter(status=OutboxStatus.DEAD, reported_at=None)
         .order_by("id")
