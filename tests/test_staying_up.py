@@ -223,3 +223,56 @@ async def test_retry_commands_bring_back_dead_messages_and_failed_events(world, 
     await world.settle()
     assert (await InboxEvent.get(event_id=str(update["update_id"]))).status == InboxStatus.DONE
     assert world.tg.messages(chat_id=31340), "the replayed event was not answered"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_read_only_database_says_so_once_tells_the_admins_once_and_recovers(world):
+    from tortoise import Tortoise
+
+    from models.enums import Role
+
+    admin = await world.enrol("ผู้ดูแล", Role.ADMIN, on="telegram")
+    user = "U" + "d" * 32
+    first = line_text_event(user, "สวัสดี", line=world.line)
+    second = line_text_event(user, "ขอเผยแพร่ข้อมูล", line=world.line)
+    connection = Tortoise.get_connection("default")
+    await connection.execute_script("PRAGMA query_only = 1")  # as a read-only file would
+    try:
+        assert await world.post_line(first) == 503
+        assert await world.post_line(second) == 503
+        response = await world.client.get("/healthz")
+        assert response.status == 503
+        assert (await response.json())["reason"] == "database read-only"
+        told = [m.text for m in world.line.messages(user)]
+        assert len(told) == 1 and "ยังรับคำขอใหม่ไม่ได้" in told[0]
+        (alert,) = admin.new_texts()
+        assert "เขียนฐานข้อมูลไม่ได้ (read-only)" in alert
+    finally:
+        await connection.execute_script("PRAGMA query_only = 0")
+    assert (await world.client.get("/healthz")).status == 200
+    assert await world.post_line(first) == 200  # the platform sends them again
+    assert await world.post_line(second) == 200
+    await world.settle()
+    answers = [m.text for m in world.line.messages(user)][1:]
+    assert len(answers) == 2 and all("รหัส" in a for a in answers)
+    assert admin.new_texts() == []
+
+
+async def test_telegram_send_without_an_answer_is_recorded_as_maybe_sent(world):
+    from core.events import Outgoing
+    from models.people import Identity, Person
+    from notices.outbox import enqueue_push
+
+    person = await Person.create(org_id=world.rt.org_id, name="maybe")
+    await Identity.create(
+        person_id=person.id, channel="telegram", platform_user_id="31341", chat_id="31341"
+    )
+    world.outbox.send_timeout = 0.4
+    world.tg.fail_next("timeout", after_accept=True, timeout_seconds=1.0, paths=["sendMessage"])
+    await enqueue_push(person, Outgoing(text="อาจได้รับสองครั้ง"))
+    world.outbox.wakeup.set()
+    await world.settle()
+    row = await OutboxMessage.get()
+    # Telegram has no duplicate suppression: the resend is honest about what may have happened.
+    assert row.status == OutboxStatus.SENT and row.maybe_sent and row.attempts == 2
+    assert [m.plain for m in world.tg.messages(chat_id=31341)] == ["อาจได้รับสองครั้ง"] * 2
