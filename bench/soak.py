@@ -151,7 +151,7 @@ async def soak(minutes: float, kill_every: float) -> dict[str, float]:
         rng = random.Random(3)
         started = time.monotonic()
         next_kill = started + kill_every
-        pending: set[asyncio.Task[int]] = set()
+        posts: list[asyncio.Task[int]] = []
         timeout = aiohttp.ClientTimeout(total=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             n = 0
@@ -173,9 +173,7 @@ async def soak(minutes: float, kill_every: float) -> dict[str, float]:
                     }
                     url = f"{base}/webhooks/telegram"
                     sent.append(("telegram", str(chat)))
-                task = asyncio.create_task(post_until_taken(session, url, body, headers))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
+                posts.append(asyncio.create_task(post_until_taken(session, url, body, headers)))
                 if time.monotonic() >= next_kill:
                     server.kill()
                     server.start()
@@ -185,7 +183,7 @@ async def soak(minutes: float, kill_every: float) -> dict[str, float]:
                         flush=True,
                     )
                 await asyncio.sleep(1 / RATE)
-            results = await asyncio.gather(*pending) if pending else []
+            results = await asyncio.gather(*posts)
             redelivered = sum(r - 1 for r in results)
         for emulator in (line, tg):
             emulator.faults(0.0)
