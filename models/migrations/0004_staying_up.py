@@ -1,6 +1,5 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from models.enums import InboxStatus
 from tortoise import fields
 
 class Migration(migrations.Migration):
@@ -8,12 +7,10 @@ class Migration(migrations.Migration):
 
     initial = False
 
+    # InboxStatus gained DROPPED and OutboxStatus comments only: a CharEnumField's choices are
+    # not in the schema, and an AlterField would rebuild inbox_event on SQLite without its
+    # unique (channel, event_id).
     operations = [
-        ops.AlterField(
-            model_name='InboxEvent',
-            name='status',
-            field=fields.CharEnumField(default=InboxStatus.RECEIVED, description='RECEIVED: received\nDONE: done\nFAILED: failed\nDROPPED: dropped', enum_type=InboxStatus, max_length=10),
-        ),
         ops.AddField(
             model_name='InboxEvent',
             name='next_attempt_at',
