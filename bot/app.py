@@ -100,10 +100,19 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     """Database, runtime and platform clients: opened at start, closed at stop."""
     settings = app[SETTINGS]
     await open_db(settings.database_url)
-    rt = await build_runtime(settings, app[ORG])
-    app[RUNTIME] = rt
-    for channel in app[CHANNELS].values():
-        await channel.start()
+    try:
+        rt = await build_runtime(settings, app[ORG])
+        app[RUNTIME] = rt
+        for channel in app[CHANNELS].values():
+            await channel.start()
+    except BaseException:
+        # A start that fails must not leave the database thread running: the process would
+        # neither serve nor exit.
+        for channel in app[CHANNELS].values():
+            with contextlib.suppress(Exception):
+                await channel.close()
+        await close_db()
+        raise
     outbox = OutboxWorker(
         app[CHANNELS],
         StoredAttachments(rt),

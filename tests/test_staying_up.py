@@ -280,3 +280,15 @@ async def test_telegram_send_without_an_answer_is_recorded_as_maybe_sent(world):
     # Telegram has no duplicate suppression: the resend is honest about what may have happened.
     assert row.status == OutboxStatus.SENT and row.maybe_sent and row.attempts == 2
     assert [m.plain for m in world.tg.messages(chat_id=31341)] == ["อาจได้รับสองครั้ง"] * 2
+
+
+async def test_telegram_failing_at_start_does_not_stop_the_server(world):
+    from tests.emulators import telegram_text_update
+
+    world.tg.fail_next("500", paths=["getMe"])
+    await world.restart()
+    assert (await world.client.get("/healthz")).status == 200
+    assert await world.post_telegram(telegram_text_update(31342, "/help", tg=world.tg)) == 200
+    await world.settle()
+    assert world.tg.messages(chat_id=31342), "nothing answered after a failed getMe at start"
+    assert any(r.fault == "500" and "getMe" in r.path for r in world.tg.requests)

@@ -57,7 +57,16 @@ class TelegramChannel:
         )
 
     async def start(self) -> None:
-        await self.bot.initialize()
+        """getMe; a Telegram that fails now must not stop the server, so it is asked again later."""
+        try:
+            await self.bot.initialize()
+        except TelegramError as exc:
+            log.warning(
+                "Telegram did not answer getMe at start (%s); asking again on first use", exc
+            )
+
+    async def _ready(self) -> None:
+        await self.bot.initialize()  # nothing once it has succeeded
 
     async def close(self) -> None:
         await self.bot.shutdown()
@@ -96,6 +105,7 @@ class TelegramChannel:
         row = rows[0]
         message = Outgoing.from_dict(row.payload)
         try:
+            await self._ready()
             if message.edit_of is not None:
                 return await self._remove_buttons(row.chat_id, message)
             sent = await self.bot.send_message(
@@ -145,6 +155,7 @@ class TelegramChannel:
     async def download(self, file: FileRef) -> FileFetch:
         if file.size is not None and file.size > DOWNLOAD_MAX:
             return FileFetch(None, _too_big())
+        await self._ready()
         try:
             handle = await self.bot.get_file(file.file_id)
             return FileFetch(bytes(await handle.download_as_bytearray()))
