@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -14,9 +15,22 @@ from bot import files_http, records_http
 from bot.attachments import StoredAttachments
 from bot.boot import build_runtime
 from bot.channels import Channel
+from bot.degraded import Degradation
 from bot.delivery import OutboxWorker
+from bot.health import Health
 from bot.inbox import InboxProcessor
-from bot.keys import CHANNELS, INBOX, METRICS, ORG, OUTBOX, ROUTER, RUNTIME, SETTINGS
+from bot.keys import (
+    CHANNELS,
+    DEGRADED,
+    HEALTH,
+    INBOX,
+    METRICS,
+    ORG,
+    OUTBOX,
+    ROUTER,
+    RUNTIME,
+    SETTINGS,
+)
 from bot.menus import set_everyone_menus
 from bot.metrics import Metrics
 from bot.redaction import protect_logs
@@ -27,14 +41,24 @@ from handlers.router import build_router
 from models.db import close_db, open_db
 from models.enums import OutboxStatus
 from models.messaging import OutboxMessage
-from models.people import Organization
 
 log = logging.getLogger(__name__)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """GET /healthz: the process answers and the database is reachable."""
-    await Organization.all().limit(1).values_list("id", flat=True)
+    """GET /healthz: 200 when the database takes writes; 503 with the reason when it does not."""
+    fault = await request.app[HEALTH].probe()
+    if fault is not None:
+        since = datetime.fromtimestamp(fault.since, UTC).isoformat(timespec="seconds")
+        return web.json_response(
+            {
+                "status": "unavailable",
+                "reason": f"database {fault.kind}",
+                "detail": fault.detail,
+                "since": since,
+            },
+            status=503,
+        )
     return web.json_response({"status": "ok", "sandbox": request.app[SETTINGS].sandbox_mode})
 
 
@@ -79,6 +103,7 @@ def create_app(
     app[METRICS] = Metrics()
     app[CHANNELS] = build_channels(settings)
     app[ROUTER] = build_router()
+    app[HEALTH] = Health()
     app.router.add_post("/webhooks/line", line_webhook)
     app.router.add_post("/webhooks/telegram", telegram_webhook)
     app.router.add_get("/healthz", healthz)
@@ -106,14 +131,30 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
         await upgrade(settings.database_url)  # the sandbox's own database, made on first start
     await open_db(settings.database_url)
-    rt = await build_runtime(settings, app[ORG])
-    app[RUNTIME] = rt
-    protect_logs(settings.secret_key)  # and again for the loggers made since the channels were
-    for channel in app[CHANNELS].values():
-        await channel.start()
-    outbox = OutboxWorker(app[CHANNELS], StoredAttachments(rt), app[METRICS])
+    try:
+        rt = await build_runtime(settings, app[ORG])
+        app[RUNTIME] = rt
+        protect_logs(settings.secret_key)  # and again for the loggers made since the channels were
+        for channel in app[CHANNELS].values():
+            await channel.start()
+    except BaseException:
+        # A start that fails must not leave the database thread running: the process would
+        # neither serve nor exit.
+        for channel in app[CHANNELS].values():
+            with contextlib.suppress(Exception):
+                await channel.close()
+        await close_db()
+        raise
+    outbox = OutboxWorker(
+        app[CHANNELS],
+        StoredAttachments(rt),
+        app[METRICS],
+        rt=rt,
+        health=app[HEALTH],
+    )
     app[OUTBOX] = outbox
-    app[INBOX] = InboxProcessor(rt, app[ROUTER], app[CHANNELS], outbox.wakeup)
+    app[DEGRADED] = Degradation(app[CHANNELS], outbox.files)
+    app[INBOX] = InboxProcessor(rt, app[ROUTER], app[CHANNELS], outbox.wakeup, app[HEALTH])
     yield
     for channel in app[CHANNELS].values():
         await channel.close()

@@ -6,26 +6,32 @@ import asyncio
 import logging
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from bot.channels import AttachmentSource, Channel, Delivery
+from bot.health import Health
 from bot.loop import drain_forever
 from bot.metrics import Metrics
 from core.events import SECRET, Outgoing
+from core.runtime import Runtime
 from models.enums import Channel as Platform
 from models.enums import OutboxStatus
 from models.messaging import OutboxMessage
 from models.people import Identity
+from notices.dead import report_dead
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-BACKOFF_BASE = 0.5  # seconds; doubles per attempt, with full jitter
-BACKOFF_CAP = 300.0
+BACKOFF_BASE = 0.5  # seconds; doubles per failure, with jitter
+BACKOFF_CAP = 300.0  # seconds: through a long outage a message is tried every 5 minutes
+RETRY_WINDOW = timedelta(hours=24)  # without an org file; org.toml [delivery] retry_hours
 LINE_BATCH = 5  # LINE: messages per reply/push call
+REPORT_CHECK = timedelta(minutes=1)  # how often the worker looks for deaths to report
+MAYBE_SENT = "may have been sent: no answer was recorded before the process stopped"
 
 
 class RateLimiter:
@@ -50,9 +56,10 @@ class RateLimiter:
                 await asyncio.sleep((1 - self.tokens) / self.rate)
 
 
-def backoff(attempts: int) -> float:
-    """Exponential backoff with full jitter."""
-    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1)))
+def backoff(failures: int) -> float:
+    """Exponential backoff with jitter (between half and all of the step), at most 5 minutes."""
+    step = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, failures - 1))
+    return random.uniform(step / 2, step)
 
 
 class OutboxWorker:
@@ -65,10 +72,20 @@ class OutboxWorker:
         metrics: Metrics | None = None,
         concurrency: int = 16,
         send_timeout: float = 20.0,
+        *,
+        rt: Runtime | None = None,
+        health: Health | None = None,
     ) -> None:
         self.channels = channels
         self.files = files
         self.metrics = metrics
+        self.rt = rt
+        self.health = health or Health()
+        self.retry_window = (
+            timedelta(hours=rt.org.delivery.retry_hours) if rt is not None else RETRY_WINDOW
+        )
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._report_check: datetime | None = None  # next look for deaths to report
         self.wakeup = asyncio.Event()
         self.concurrency = asyncio.Semaphore(concurrency)
         self.send_timeout = send_timeout
@@ -77,29 +94,42 @@ class OutboxWorker:
 
     async def run(self) -> None:
         """Work until cancelled; wakes on new rows and looks again twice a second regardless."""
-        await drain_forever(self.deliver_due, self.wakeup, idle=0.5, name="outbox")
+        await drain_forever(
+            self.deliver_due, self.wakeup, idle=0.5, name="outbox", on_fault=self.health.failed
+        )
 
     async def deliver_due(self, now: datetime | None = None) -> int:
         """One round: claim the first due row of each chat (with the rows that can share its
-        call) in one transaction, send them all, and record every outcome in one more."""
-        now = now or datetime.now(UTC)
+        call) in one transaction, send them all, and record each outcome as soon as it is
+        known (a crash between a send and its record is what can duplicate on Telegram)."""
+        now = now or self.clock()
         batches = await self._claim(now)
-        if not batches:
-            return 0
-        results = await asyncio.gather(*(self._send(batch) for batch in batches))
-        async with in_transaction():
-            for batch, result in zip(batches, results, strict=True):
-                await self._settle(batch, result)
+        if batches:
+            await asyncio.gather(*(self._send_and_settle(batch, now) for batch in batches))
+        if self.rt is not None and (self._report_check is None or now >= self._report_check):
+            self._report_check = now + REPORT_CHECK
+            async with in_transaction():
+                await report_dead(self.rt, now)
         return sum(len(b) for b in batches)
+
+    async def _send_and_settle(self, batch: list[OutboxMessage], now: datetime) -> None:
+        result = await self._send(batch)
+        async with in_transaction():
+            await self._settle(batch, result, now)
 
     async def _claim(self, now: datetime) -> list[list[OutboxMessage]]:
         async with in_transaction() as connection:
             if connection.capabilities.dialect == "postgres":
                 # Claimers on several instances take turns; SQLite's BEGIN IMMEDIATE already does.
                 await connection.execute_query("SELECT pg_advisory_xact_lock(7340401)")
+            # Rows left sending by a process that stopped: sent again (LINE pushes carry
+            # their retry key; Telegram has none, so the row says it may have been sent).
+            stale = now - timedelta(seconds=2 * self.send_timeout)
             await OutboxMessage.filter(
-                status=OutboxStatus.SENDING,
-                next_attempt_at__lt=now - timedelta(seconds=2 * self.send_timeout),
+                status=OutboxStatus.SENDING, next_attempt_at__lt=stale, channel=Platform.TELEGRAM
+            ).update(status=OutboxStatus.PENDING, maybe_sent=True, last_error=MAYBE_SENT)
+            await OutboxMessage.filter(
+                status=OutboxStatus.SENDING, next_attempt_at__lt=stale
             ).update(status=OutboxStatus.PENDING)
             rows = (
                 await OutboxMessage.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])
@@ -166,10 +196,10 @@ class OutboxWorker:
                     channel.deliver(batch, self.files), timeout=self.send_timeout
                 )
             except TimeoutError:
-                return Delivery(ok=False, error="timeout")
+                return Delivery(ok=False, error="timeout", maybe_sent=True)
             except Exception as exc:
-                # Not a platform answer but a fault of ours or the network's: retried, within
-                # MAX_ATTEMPTS, so it can never loop forever.
+                # Not a platform answer but a fault of ours or the network's: retried until
+                # the retry window closes, so it can never loop forever.
                 log.exception("delivering outbox %s failed", [r.id for r in batch])
                 return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
 
@@ -183,9 +213,8 @@ class OutboxWorker:
                 message.extra["message_id"] = target.platform_message_id if target else None
                 row.payload = message.to_dict()
 
-    async def _settle(self, batch: list[OutboxMessage], result: Delivery) -> None:
+    async def _settle(self, batch: list[OutboxMessage], result: Delivery, now: datetime) -> None:
         ids = [r.id for r in batch]
-        now = datetime.now(UTC)
         head = batch[0]
         if self.metrics is not None:
             self.metrics.delivery(head.channel.value, result)
@@ -202,30 +231,45 @@ class OutboxWorker:
             )
             await _forget_codes(batch)
             return
-        attempts = head.attempts + 1
+        error = result.error[:2000]
         if result.reply_refused:
             # The reply token is spent or too old: the same message goes out as a push, once.
             await OutboxMessage.filter(id__in=ids).update(
-                status=OutboxStatus.PENDING,
-                reply_token=None,
-                next_attempt_at=now,
-                last_error=result.error[:2000],
+                status=OutboxStatus.PENDING, reply_token=None, next_attempt_at=now, last_error=error
             )
             return
         if result.out_of_quota and await self._reroute_to_telegram(batch):
             return
-        if result.permanent or attempts >= MAX_ATTEMPTS:
-            log.warning("outbox %s dead after %s attempts: %s", ids, attempts, result.error)
+        maybe = (
+            {"maybe_sent": True} if result.maybe_sent and head.channel == Platform.TELEGRAM else {}
+        )
+        if result.rate_limited:
+            # The platform asks us to slow down: a wait, not a failure, and no step to death.
+            wait = result.retry_after if result.retry_after is not None else backoff(1)
             await OutboxMessage.filter(id__in=ids).update(
-                status=OutboxStatus.DEAD, last_error=result.error[:2000]
+                status=OutboxStatus.PENDING,
+                next_attempt_at=now + timedelta(seconds=wait),
+                last_error=error,
+                **maybe,
             )
             await _forget_codes(batch)
             return
-        wait = result.retry_after if result.retry_after is not None else backoff(attempts)
+        give_up_at = head.give_up_at or now + self.retry_window
+        if result.permanent or now >= give_up_at:
+            log.warning("outbox %s dead after %s attempts: %s", ids, head.attempts + 1, error)
+            await OutboxMessage.filter(id__in=ids).update(
+                status=OutboxStatus.DEAD, died_at=now, last_error=error, **maybe
+            )
+            return
+        failures = head.failures + 1
+        wait = result.retry_after if result.retry_after is not None else backoff(failures)
         await OutboxMessage.filter(id__in=ids).update(
             status=OutboxStatus.PENDING,
+            failures=failures,
+            give_up_at=give_up_at,
             next_attempt_at=now + timedelta(seconds=wait),
-            last_error=result.error[:2000],
+            last_error=error,
+            **maybe,
         )
 
     async def _reroute_to_telegram(self, batch: list[OutboxMessage]) -> bool:
@@ -244,7 +288,7 @@ class OutboxWorker:
                 chat_id=identity.chat_id,
                 status=OutboxStatus.PENDING,
                 reply_token=None,
-                next_attempt_at=datetime.now(UTC),
+                next_attempt_at=self.clock(),
                 last_error="LINE quota used up",
             )
             rerouted = True

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Coroutine
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from bot.channels import Channel, RawEvent
+from bot.health import Health
 from bot.loop import drain_forever
 from bot.menus import set_person_menus
 from core.events import Incoming, Outgoing
@@ -24,16 +26,22 @@ from intake.files import FileRefused, inspect_file, refuse_declared_size, store_
 from locales import _, pick_locale, using_locale
 from models.enrol import looks_like_code
 from models.enums import InboxStatus
+from models.faults import is_transient, patience
 from models.messaging import InboxEvent
 from models.people import Identity, Person
 from notices.outbox import enqueue_reply
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
 SLOW_STEP = 1.0  # seconds: a step slower than this shows the person that the bot is working
 SLOW_SECONDS = 10  # how long the sign lasts for a slow step
 FETCH_SECONDS = 20  # how long the sign lasts while a file is fetched (it ends at our answer)
+# Faults that can pass (the database busy or away, the network) are waited out this long;
+# an event that fails by its content is set aside at once.
+INBOX_RETRY_WINDOW = timedelta(hours=2)
+BACKOFF_FIRST = 1.0  # seconds
+BACKOFF_CAP = 300.0  # seconds
+WAITING_SCAN = 200  # put-off events looked at to keep each chat's order
 
 
 class InboxProcessor:
@@ -45,10 +53,13 @@ class InboxProcessor:
         router: Router,
         channels: dict[str, Channel],
         on_replies: asyncio.Event,
+        health: Health | None = None,
     ) -> None:
         self.rt = rt
         self.router = router
         self.channels = channels
+        self.health = health or Health()
+        self.patience = 15.0  # seconds a handler's transaction waits for the database
         self.wakeup = asyncio.Event()
         self.outbox_wakeup = on_replies
         self._waiting: list[tuple[list[InboxEvent], asyncio.Future[None]]] = []
@@ -90,56 +101,124 @@ class InboxProcessor:
     async def run(self) -> None:
         """Work until cancelled; wakes on new events and looks again every second regardless."""
         try:
-            await drain_forever(self.process_batch, self.wakeup, idle=1.0, name="inbox")
+            await drain_forever(
+                self.process_batch,
+                self.wakeup,
+                idle=1.0,
+                name="inbox",
+                on_fault=self.health.failed,
+            )
         finally:
             for task in list(self._side_calls):
                 task.cancel()
 
-    async def process_batch(self, limit: int = 16) -> int:
-        """Handle the oldest waiting events, each in a transaction of its own.
+    async def process_batch(self, limit: int = 16, now: datetime | None = None) -> int:
+        """Handle the oldest due events, each in a transaction of its own; returns how many
+        were handled, set aside or put off.
 
         Short transactions keep the database free for webhooks being accepted meanwhile; files
-        are fetched before the transaction begins, so network time holds no lock.
+        are fetched before the transaction begins, so network time holds no lock. An event
+        put off after a fault holds back the later events of its chat, so a conversation's
+        steps keep their order.
         """
-        rows = await InboxEvent.filter(status=InboxStatus.RECEIVED).order_by("id").limit(limit)
-        for row in rows:
-            try:
-                row, channel, incoming, upload = await self._prepare(row)
-            except Exception:
-                log.exception("%s event %s could not be read; set aside", row.channel, row.event_id)
-                await InboxEvent.filter(id=row.id).update(
-                    status=InboxStatus.FAILED, attempts=F("attempts") + 1
-                )
-                continue
+        now = now or datetime.now(UTC)
+        due = (
+            await InboxEvent.filter(status=InboxStatus.RECEIVED)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by("id")
+            .limit(limit)
+        )
+        if not due:
+            return 0
+        held = (
+            await InboxEvent.filter(
+                status=InboxStatus.RECEIVED, next_attempt_at__gt=now, id__lt=due[-1].id
+            )
+            .order_by("id")
+            .limit(WAITING_SCAN)
+        )
+        blocked: dict[tuple[str, str], int] = {}
+        for row in held:
+            blocked.setdefault(self._chat_key(row), row.id)
+        worked = 0
+        for row in due:
+            key = self._chat_key(row)
+            if blocked.get(key, row.id) < row.id:
+                continue  # an earlier event of this chat waits for a fault to pass
+            worked += 1
+            if not await self._process(row, now):
+                blocked.setdefault(key, row.id)
+        return worked
+
+    async def _process(self, row: InboxEvent, now: datetime) -> bool:
+        """One event, start to end; False when it was put off to try again later."""
+        incoming: Incoming | None = None
+        try:
+            row, channel, incoming, upload = await self._prepare(row)
             if channel is None or incoming is None:
-                await InboxEvent.filter(id=row.id).update(
-                    status=InboxStatus.DONE, processed_at=datetime.now(UTC)
-                )
-                continue
+                await InboxEvent.filter(id=row.id).update(status=InboxStatus.DONE, processed_at=now)
+                return True
             slow = None
             if upload is None:  # a file showed the sign already, before it was fetched
                 slow = asyncio.get_running_loop().call_later(
                     self.slow_step, self._show_working, channel, incoming, SLOW_SECONDS
                 )
             try:
-                async with in_transaction():
-                    ctx = await self._handle(row, incoming, upload)
-            except Exception:
-                log.exception("handling %s event %s failed", incoming.channel, incoming.event_id)
-                await self._failed(row, incoming)
-                continue
+                with patience(self.patience):
+                    async with in_transaction():
+                        ctx = await self._handle(row, incoming, upload)
             finally:
                 if slow is not None:
                     slow.cancel()
-            if ctx is None:
-                continue
-            if ctx.replies:
-                self.outbox_wakeup.set()
-            if ctx.menus:  # in the background: a slow Telegram must not hold up the inbox
-                self._background(set_person_menus(self.rt, self.channels, ctx.menus))
-            if incoming.kind == "button":
-                await channel.acknowledge(incoming, ctx.notice)
-        return len(rows)
+        except Exception as exc:
+            if is_transient(exc):
+                self.health.failed(exc)
+                await self._put_off(row, incoming, exc, now)
+                return False
+            log.exception("%s event %s failed by its content; set aside", row.channel, row.event_id)
+            await self._set_aside(row, incoming, _reason(exc))
+            return True
+        self.health.wrote()
+        if ctx is None:
+            return True
+        if ctx.replies:
+            self.outbox_wakeup.set()
+        if ctx.menus:  # in the background: a slow Telegram must not hold up the inbox
+            self._background(set_person_menus(self.rt, self.channels, ctx.menus))
+        if incoming.kind == "button":
+            await channel.acknowledge(incoming, ctx.notice)
+        return True
+
+    def _chat_key(self, row: InboxEvent) -> tuple[str, str]:
+        """Which conversation an event belongs to (its own, when it cannot be read)."""
+        channel = self.channels.get(row.channel.value)
+        incoming = channel.to_incoming(row.payload) if channel is not None else None
+        return (row.channel.value, incoming.chat if incoming else f"#{row.id}")
+
+    async def _put_off(
+        self, row: InboxEvent, incoming: Incoming | None, exc: BaseException, now: datetime
+    ) -> None:
+        """A fault that can pass: try again later, until the retry window is over."""
+        attempts = row.attempts + 1
+        if now - row.received_at >= INBOX_RETRY_WINDOW:
+            reason = f"gave up after {attempts} attempts: {_reason(exc)}"
+            log.warning("%s event %s: %s", row.channel, row.event_id, reason)
+            await self._set_aside(row, incoming, reason)
+            return
+        wait = inbox_backoff(attempts)
+        log.warning(
+            "%s event %s put off %.1f s (attempt %s): %s",
+            row.channel,
+            row.event_id,
+            wait,
+            attempts,
+            exc,
+        )
+        await InboxEvent.filter(id=row.id, status=InboxStatus.RECEIVED).update(
+            attempts=attempts,
+            next_attempt_at=now + timedelta(seconds=wait),
+            error=_reason(exc),
+        )
 
     async def _prepare(
         self, row: InboxEvent
@@ -259,19 +338,24 @@ class InboxProcessor:
                 personal=checked.personal.as_dict() if checked.personal else {},
             )
 
-    async def _failed(self, row: InboxEvent, incoming: Incoming) -> None:
-        await InboxEvent.filter(id=row.id, status=InboxStatus.RECEIVED).update(
-            attempts=F("attempts") + 1
-        )
-        fresh = await InboxEvent.get(id=row.id)
-        if fresh.attempts < MAX_ATTEMPTS:
-            return
-        await InboxEvent.filter(id=row.id).update(status=InboxStatus.FAILED)
-        with using_locale(pick_locale(None, incoming.language, self.rt.default_locale)):
-            sorry = _("Sorry, something went wrong on our side. Please try again, or type /help.")
-        await enqueue_reply(
-            incoming.channel, incoming.chat, Outgoing(text=sorry), reply_token=incoming.reply_token
-        )
+    async def _set_aside(self, row: InboxEvent, incoming: Incoming | None, reason: str) -> None:
+        """Keep the event as failed with its reason, and tell the sender, in one transaction."""
+        async with in_transaction():
+            changed = await InboxEvent.filter(id=row.id, status=InboxStatus.RECEIVED).update(
+                status=InboxStatus.FAILED, attempts=F("attempts") + 1, error=reason[:2000]
+            )
+            if not changed or incoming is None or incoming.kind in ("follow", "unfollow"):
+                return
+            with using_locale(pick_locale(None, incoming.language, self.rt.default_locale)):
+                sorry = _(
+                    "Sorry, something went wrong on our side. Please try again, or type /help."
+                )
+            await enqueue_reply(
+                incoming.channel,
+                incoming.chat,
+                Outgoing(text=sorry),
+                reply_token=incoming.reply_token,
+            )
         self.outbox_wakeup.set()
 
 
@@ -307,6 +391,15 @@ async def show_working(channel: Channel, incoming: Incoming, seconds: int) -> No
         await channel.show_working(incoming, seconds)
     except Exception as exc:  # the platform refused or the network failed: go on without it
         log.info("%s working sign for %s failed: %s", incoming.channel, incoming.chat, exc)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def inbox_backoff(attempts: int) -> float:
+    """Seconds before the next try: 1, 2, 4 … up to 5 minutes, with jitter."""
+    return min(BACKOFF_CAP, BACKOFF_FIRST * 2 ** max(0, attempts - 1)) * random.uniform(0.5, 1.0)
 
 
 async def write_replies(ctx: Context) -> None:

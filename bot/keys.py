@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.channels import Channel
+from bot.degraded import Degradation
 from bot.delivery import OutboxWorker
+from bot.health import Health
 from bot.inbox import InboxProcessor
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -21,3 +23,5 @@ CHANNELS = web.AppKey("channels", dict[str, Channel])
 INBOX = web.AppKey("inbox", InboxProcessor)
 OUTBOX = web.AppKey("outbox", OutboxWorker)
 ROUTER = web.AppKey("router", Router)  # every flow's buttons, dialogs and commands
+HEALTH = web.AppKey("health", Health)
+DEGRADED = web.AppKey("degraded", Degradation)

@@ -20,6 +20,11 @@ from bot.settings import Settings
 
 log = logging.getLogger("webpub")
 
+# A stop (SIGTERM) finishes within STOP_SECONDS whatever the database is doing: requests in
+# flight get SHUTDOWN_GRACE, the rest of the cleanup what is left.
+STOP_SECONDS = 8.0
+SHUTDOWN_GRACE = 3.0
+
 
 # Libraries that log every request or job at INFO; their lines are for `serve -v`.
 CHATTY_LOGGERS = ("httpx", "apscheduler", "aiohttp.access")
@@ -59,7 +64,9 @@ async def serve(
         print(_port_message(settings), file=sys.stderr)
         return 1
     app = create_app(settings, load_org(settings))
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     try:
@@ -93,7 +100,11 @@ async def serve(
     finally:
         if poller is not None:
             poller.cancel()
-        await runner.cleanup()
+        log.info("stopping")
+        try:
+            await asyncio.wait_for(runner.cleanup(), timeout=STOP_SECONDS)
+        except TimeoutError:
+            log.warning("cleanup took over %.0f s; stopping anyway", STOP_SECONDS)
     return 0
 
 

@@ -103,6 +103,12 @@ class Reminders(_Strict):
         return value
 
 
+class Delivery(_Strict):
+    # Hours a message is retried through a platform outage before it is given up (dead);
+    # at least a day, so a night-long outage loses nothing.
+    retry_hours: float = Field(default=24, ge=24, le=24 * 14)
+
+
 class Category(_Strict):
     key: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
     name_th: str = Field(min_length=1)
@@ -121,6 +127,7 @@ class OrgConfig(_Strict):
     workflow: Workflow = Workflow()
     files: Files = Files()
     reminders: Reminders = Reminders()
+    delivery: Delivery = Delivery()
     categories: tuple[Category, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -48,11 +48,12 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
-    DEAD = "dead"
+    DEAD = "dead"  # delivery gave up; kept until replayed or dropped
     CANCELLED = "cancelled"
 
 
 class InboxStatus(StrEnum):
     RECEIVED = "received"
     DONE = "done"
-    FAILED = "failed"
+    FAILED = "failed"  # set aside with its reason, kept until replayed or dropped
+    DROPPED = "dropped"  # an operator gave up on it

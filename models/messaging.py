@@ -20,14 +20,20 @@ class OutboxMessage(Model):
     reply_until = fields.DatetimeField(null=True)
     status = fields.CharEnumField(OutboxStatus, max_length=10, default=OutboxStatus.PENDING)
     attempts = fields.IntField(default=0)
+    failures = fields.IntField(default=0)  # failed tries since the last replay; 429s not counted
     not_before = fields.DatetimeField(null=True)
     next_attempt_at = fields.DatetimeField(null=True)
+    give_up_at = fields.DatetimeField(null=True)  # set at the first failure: the retry deadline
     retry_key = fields.CharField(max_length=36)
     last_error = fields.TextField(default="")
     platform_message_id = fields.CharField(max_length=100, null=True)
     used_push = fields.BooleanField(default=False)
+    # Telegram has no duplicate suppression: a send that may have reached it before we knew.
+    maybe_sent = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
+    died_at = fields.DatetimeField(null=True)
+    reported_at = fields.DatetimeField(null=True)  # the admins were told it died
 
     class Meta:
         table = "outbox_message"
@@ -47,6 +53,7 @@ class InboxEvent(Model):
     payload = fields.JSONField()
     status = fields.CharEnumField(InboxStatus, max_length=10, default=InboxStatus.RECEIVED)
     attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(null=True)  # after a fault that can pass
     error = fields.TextField(default="")
     received_at = fields.DatetimeField(auto_now_add=True)
     processed_at = fields.DatetimeField(null=True)

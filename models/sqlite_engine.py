@@ -2,12 +2,21 @@
 
 Tortoise's SQLite client starts transactions with a deferred `BEGIN`; when a second process
 (the CLI, another worker) writes the same file, the read-to-write upgrade can fail at once
-with "database is locked". `BEGIN IMMEDIATE` waits on the busy timeout instead.
+with "database is locked". `BEGIN IMMEDIATE` takes the write lock first.
+
+Waiting for that lock happens here, not in SQLite's busy handler: each try waits a moment
+in the connection's thread, and between tries the connection is free for others and the
+task can be cancelled. A transaction that cannot begin within its patience
+(`models.faults.begin_patience`) releases everything it took and raises
+`DatabaseUnavailable`; tortoise's own context would keep its lock and hang every later user.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
+from typing import Any
 
 from tortoise.backends.base.client import TransactionContext
 from tortoise.backends.sqlite.client import (
@@ -15,23 +24,111 @@ from tortoise.backends.sqlite.client import (
     SqliteTransactionContext,
     SqliteTransactionWrapper,
 )
+from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
+
+from models.faults import LOCKED, DatabaseUnavailable, begin_patience, fault_kind
+
+BUSY_TIMEOUT_MS = 5000  # statements outside a transaction wait this long for another writer
+BEGIN_TRY_MS = 100  # one try at the write lock, in the connection's thread
+BEGIN_PAUSE_MAX = 0.25  # seconds between tries, the connection free meanwhile
 
 DURABLE_PRAGMAS = {
     "journal_mode": "WAL",
     "synchronous": "FULL",  # a decision must survive a power cut
-    "busy_timeout": 15000,  # milliseconds another writer may hold the lock
+    "busy_timeout": BUSY_TIMEOUT_MS,
     "foreign_keys": "ON",
 }
 
 
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """In the connection's thread: end a stray transaction, then try for the write lock briefly."""
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute(f"PRAGMA busy_timeout={BEGIN_TRY_MS}")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+# Rollbacks left running by cancelled tasks, kept referenced until they finish.
+_CLEANUPS: set[asyncio.Future[None]] = set()
+
+
 class ImmediateTransactionWrapper(SqliteTransactionWrapper):
     async def begin(self) -> None:
+        await self._connection._execute(_begin_immediate, self._connection._conn)
+
+
+class ReleasingTransactionContext(SqliteTransactionContext):
+    """A transaction that waits for the write lock with patience and gives back what it took."""
+
+    async def __aenter__(self) -> Any:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + begin_patience.get()
+        pause = 0.01
+        while True:
+            await self._trxlock.acquire()
+            try:
+                await self.ensure_connection()
+                await self.connection.begin()
+            except asyncio.CancelledError:
+                # The try may still be running in the thread: undo it before letting go.
+                cleanup = asyncio.ensure_future(self._rollback_and_release())
+                _CLEANUPS.add(cleanup)
+                cleanup.add_done_callback(_CLEANUPS.discard)
+                raise
+            except (sqlite3.Error, ValueError) as exc:
+                self._trxlock.release()
+                kind = fault_kind(exc) or "unreachable"
+                if kind != LOCKED or loop.time() >= deadline:
+                    raise DatabaseUnavailable(kind, str(exc)) from exc
+                await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))
+                pause = min(pause * 2, BEGIN_PAUSE_MAX)
+                continue
+            except BaseException:
+                self._trxlock.release()
+                raise
+            self.token = get_connections().set(self.connection_name, self.connection)
+            return self.connection
+
+    async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
         try:
-            await self._connection.commit()
-            await self._connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise TransactionManagementError(exc) from exc
+            if not self.connection._finalized:
+                if exc_type:
+                    if exc_type is not TransactionManagementError:
+                        await self._quiet_rollback()
+                else:
+                    await self.connection.commit()
+        finally:
+            get_connections().reset(self.token)
+            self._trxlock.release()
+
+    async def _quiet_rollback(self) -> None:
+        """Roll back; a failure to roll back (disk gone) must not hide the first error."""
+        try:
+            await self.connection.rollback()
+        except Exception:
+            self.connection._finalized = True
+            with contextlib.suppress(Exception):
+                await self.connection._connection._execute(
+                    _rollback_if_open, self.connection._connection._conn
+                )
+
+    async def _rollback_and_release(self) -> None:
+        try:
+            with contextlib.suppress(Exception):
+                await self.connection._connection._execute(
+                    _rollback_if_open, self.connection._connection._conn
+                )
+        finally:
+            self._trxlock.release()
+
+
+def _rollback_if_open(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.rollback()
 
 
 class DurableSqliteClient(SqliteClient):
@@ -41,7 +138,7 @@ class DurableSqliteClient(SqliteClient):
         super().__init__(file_path, **kwargs)
 
     def _in_transaction(self) -> TransactionContext:
-        return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+        return ReleasingTransactionContext(ImmediateTransactionWrapper(self), self._lock)
 
 
 client_class = DurableSqliteClient

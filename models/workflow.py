@@ -351,7 +351,9 @@ async def _record_decision(
     )
 
 
-async def _task_effects(rt: Runtime, change: Change, now: datetime, details: Details) -> Task | None:
+async def _task_effects(
+    rt: Runtime, change: Change, now: datetime, details: Details
+) -> Task | None:
     """Settle the tasks the action finishes (TASK_EFFECTS), and open the one its new state needs."""
     req = change.request
     effect = TASK_EFFECTS.get((change.before, change.action))
@@ -404,4 +406,3 @@ async def change_tasks(tasks: Any, action: str, **fields: Any) -> int:
             status=target, version=F("version") + 1, **fields
         )
     return changed
-

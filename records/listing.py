@@ -197,24 +197,3 @@ async def _history(rt: Runtime, request_id: int) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-async def outbox_rows(status: str, limit: int = 200) -> list[dict[str, Any]]:
-    """Outbox messages in one state, newest first: `dead` ones are those delivery gave up on."""
-    from models.messaging import OutboxMessage
-
-    rows = await OutboxMessage.filter(status=status).order_by("-id").limit(limit)
-    return [
-        {
-            "id": r.id,
-            "status": r.status.value,
-            "channel": r.channel.value,
-            "chat_id": r.chat_id,
-            "kind": r.kind,
-            "attempts": r.attempts,
-            "last_error": r.last_error[:120],
-            "text": (r.payload or {}).get("text", "")[:200],
-            "created_at": _iso(r.created_at),
-        }
-        for r in rows
-    ]

@@ -17,6 +17,7 @@ from models.enums import Role, Status, TaskKind, TaskStatus
 from models.messaging import ButtonToken
 from models.people import Person
 from models.request import Request, Task
+from notices.dead import dead_for, dead_line
 from scheduler.base import Batches, Due, Recipient, day_start, is_working_day, send_batches, tag
 from scheduler.escalation import task_lead
 from scheduler.takedown import deadline_of
@@ -58,6 +59,7 @@ async def digest_message(
         parts += await _approver_sections(rt, now, locale)
     if Role.WEBMASTER in roles:
         parts += await _webmaster_sections(rt, person, now, locale)
+    parts.append(await _undelivered_section(person, now))
     if not any(parts):
         return None
     today = rt.today(now)
@@ -69,6 +71,15 @@ async def digest_message(
             time=rt.org.reminders.digest_time.strftime("%H:%M")
         )
     return Outgoing(text=join_parts(heading, *parts))
+
+
+async def _undelivered_section(person: Person, now: datetime) -> str:
+    """Approval cards, takedown tasks and verbal approvals sent to this person that never arrived."""
+    rows = await dead_for(person.id, now)
+    return section(
+        _("Messages to you that could not be delivered (ask the admin to send them again)"),
+        [await dead_line(r) for r in rows],
+    )
 
 
 async def _approver_sections(rt: Runtime, now: datetime, locale: str) -> list[str]:

@@ -13,7 +13,7 @@ from core.thaidate import format_date
 from locales import _
 from models.audit import chain_head
 from models.directory import people_with_role
-from models.enums import OutboxStatus, Role
+from models.enums import InboxStatus, OutboxStatus, Role
 from models.messaging import InboxEvent, OutboxMessage
 from models.request import Reminder
 from scheduler.base import Batches, Due, Recipient, day_start, send_batches, tag
@@ -63,11 +63,16 @@ async def prune_retention(rt: Runtime, now: datetime) -> int:
     is the smallest retention the org file accepts. Audit events are never pruned.
     """
     cutoff = now - timedelta(days=rt.org.reminders.retention_days)
+    # Failed events and dead messages stay until replayed or dropped by an operator.
     deleted = await _delete_in_batches(
-        lambda: InboxEvent.filter(received_at__lt=cutoff).order_by("id")
+        lambda: InboxEvent.filter(
+            received_at__lt=cutoff, status__in=[InboxStatus.DONE, InboxStatus.DROPPED]
+        ).order_by("id")
     )
     deleted += await _delete_in_batches(
-        lambda: OutboxMessage.filter(status=OutboxStatus.SENT, created_at__lt=cutoff).order_by("id")
+        lambda: OutboxMessage.filter(
+            status__in=[OutboxStatus.SENT, OutboxStatus.CANCELLED], created_at__lt=cutoff
+        ).order_by("id")
     )
     deleted += await _delete_in_batches(
         # Their keys start with the day or month they guard (`2027-01-05:p3`, `2027-01:p3`).

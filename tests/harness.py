@@ -222,6 +222,7 @@ class World:
     client: TestClient
     settings: Settings
     ids: Any = field(default_factory=lambda: itertools.count(1))
+    workers: bool = True  # False: the test moves the inbox and outbox itself (pump)
 
     @property
     def rt(self) -> Runtime:
@@ -230,7 +231,12 @@ class World:
     async def restart(self) -> None:
         """Stop the server (workers, database, clients) and start a fresh one on the same data."""
         await self.client.close()
-        app = create_app(self.settings, load_org_config(self.settings.org_file), scheduler=False)
+        app = create_app(
+            self.settings,
+            load_org_config(self.settings.org_file),
+            workers=self.workers,
+            scheduler=False,
+        )
         self.client = TestClient(TestServer(app))
         await self.client.start_server()
 
@@ -254,8 +260,28 @@ class World:
         response = await self.client.post("/webhooks/telegram", data=body, headers=headers)
         return response.status
 
+    @property
+    def inbox(self) -> Any:
+        from bot.keys import INBOX
+
+        return self.client.server.app[INBOX]
+
+    @property
+    def outbox(self) -> Any:
+        from bot.keys import OUTBOX
+
+        return self.client.server.app[OUTBOX]
+
+    async def pump(self, now: datetime | None = None) -> None:
+        """Without background workers: handle what is due and deliver what is due, as at `now`."""
+        while (await self.inbox.process_batch(now=now)) + (await self.outbox.deliver_due(now)):
+            pass
+
     async def settle(self, within: float = 10.0) -> None:
         """Wait until every recorded event is handled and every due message delivered."""
+        if not self.workers:
+            await self.pump()
+            return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while loop.time() < deadline:
@@ -321,7 +347,9 @@ def world_settings(
 
 
 @asynccontextmanager
-async def running_world(db_url: str, data_dir: Path, **extra: Any) -> AsyncIterator[World]:
+async def running_world(
+    db_url: str, data_dir: Path, *, workers: bool = True, **extra: Any
+) -> AsyncIterator[World]:
     """Emulators up, the app serving on a local port with its workers, torn down after."""
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
@@ -339,8 +367,10 @@ async def running_world(db_url: str, data_dir: Path, **extra: Any) -> AsyncItera
         TelegramEmulator(token=TG_TOKEN) as tg,
     ):
         settings = world_settings(db_url, data_dir, line, tg, **extra)
-        app = create_app(settings, load_org_config(settings.org_file), scheduler=False)
-        world = World(line, tg, TestClient(TestServer(app)), settings)
+        app = create_app(
+            settings, load_org_config(settings.org_file), workers=workers, scheduler=False
+        )
+        world = World(line, tg, TestClient(TestServer(app)), settings, workers=workers)
         await world.client.start_server()
         try:
             yield world

@@ -15,7 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 import procedure
 from models.audit import AuditEvent, chain_head, verify_chain
-from models.enums import Channel, OutboxStatus, TaskKind, TaskStatus
+from models.enums import Channel, InboxStatus, OutboxStatus, TaskKind, TaskStatus
 from models.messaging import InboxEvent, OutboxMessage
 from models.people import Person
 from models.request import Request, Task
@@ -232,18 +232,24 @@ async def test_audit_checkpoint_tells_the_admins_the_chain_head_daily(rt, busy_m
 async def test_retention_prunes_traffic_but_never_the_audit_chain(rt, busy_monday):
     now = at("2027-06-01T03:17")
     old, recent = now - timedelta(days=91), now - timedelta(days=10)
-    for n, when in enumerate((old, old, recent)):
-        event = await InboxEvent.create(channel=Channel.TELEGRAM, event_id=f"u{n}", payload={})
+    handled = (InboxStatus.DONE, InboxStatus.DONE, InboxStatus.DONE, InboxStatus.FAILED)
+    for n, (when, status) in enumerate(zip((old, old, recent, old), handled, strict=True)):
+        event = await InboxEvent.create(
+            channel=Channel.TELEGRAM, event_id=f"u{n}", payload={}, status=status
+        )
         await InboxEvent.filter(id=event.id).update(received_at=when)
     await OutboxMessage.all().update(created_at=old)  # the pending ones stay: not delivered
-    await OutboxMessage.filter(
-        id__in=await OutboxMessage.all().limit(3).values_list("id", flat=True)
-    ).update(status=OutboxStatus.SENT)
+    ids = await OutboxMessage.all().order_by("id").limit(4).values_list("id", flat=True)
+    await OutboxMessage.filter(id__in=ids[:3]).update(status=OutboxStatus.SENT)
+    await OutboxMessage.filter(id=ids[3]).update(status=OutboxStatus.DEAD)
     audit_before = await AuditEvent.all().count()
     outbox_before = await OutboxMessage.all().count()
     assert await prune_retention(rt, now) == 5
-    assert await InboxEvent.all().count() == 1
+    # The failed event and the dead message wait for an operator, however old.
+    assert await InboxEvent.all().count() == 2
+    assert await InboxEvent.filter(status=InboxStatus.FAILED).count() == 1
     assert await OutboxMessage.all().count() == outbox_before - 3
+    assert await OutboxMessage.filter(status=OutboxStatus.DEAD).count() == 1
     assert await AuditEvent.all().count() == audit_before > 0
     assert (await verify_chain(rt.org_id)).ok
     assert await prune_retention(rt, now) == 0

@@ -70,6 +70,8 @@ class Delivery:
     reply_refused: bool = False  # the reply token was spent or expired: push instead
     used_push: bool = False
     out_of_quota: bool = False  # LINE: this month's pushes are used up
+    rate_limited: bool = False  # a 429 that asks us to wait: not counted as a failure
+    maybe_sent: bool = False  # no answer came: the platform may have delivered it
     error: str = ""
 
 

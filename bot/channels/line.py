@@ -249,6 +249,7 @@ def _failure(exc: ApiException, *, replying: bool) -> Delivery:
             retry_after=float(retry) if retry else None,
             permanent=monthly,
             out_of_quota=monthly,
+            rate_limited=not monthly,
             used_push=not replying,
             error=f"429 {body}",
         )

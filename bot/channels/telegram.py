@@ -80,7 +80,16 @@ class TelegramChannel:
         )
 
     async def start(self) -> None:
-        await self.bot.initialize()
+        """getMe; a Telegram that fails now must not stop the server, so it is asked again later."""
+        try:
+            await self.bot.initialize()
+        except TelegramError as exc:
+            log.warning(
+                "Telegram did not answer getMe at start (%s); asking again on first use", exc
+            )
+
+    async def _ready(self) -> None:
+        await self.bot.initialize()  # nothing once it has succeeded
 
     async def close(self) -> None:
         await self.bot.shutdown()
@@ -116,6 +125,7 @@ class TelegramChannel:
         row = rows[0]
         message = Outgoing.from_dict(row.payload)
         try:
+            await self._ready()
             if message.edit_of is not None:
                 return await self._edit(row.chat_id, message)
             sent = await self.bot.send_message(
@@ -138,10 +148,13 @@ class TelegramChannel:
                     )
             return Delivery(ok=True, message_id=str(sent.message_id), used_push=True)
         except RetryAfter as exc:
-            return Delivery(ok=False, retry_after=_seconds(exc), error=str(exc))
+            return Delivery(ok=False, retry_after=_seconds(exc), rate_limited=True, error=str(exc))
         except (Forbidden, BadRequest) as exc:
             return Delivery(ok=False, permanent=True, error=f"{type(exc).__name__}: {exc}")
-        except (TimedOut, NetworkError) as exc:
+        except TimedOut as exc:
+            # The request went out and no answer came: Telegram may have delivered it.
+            return Delivery(ok=False, maybe_sent=True, error=f"{type(exc).__name__}: {exc}")
+        except NetworkError as exc:
             return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
         except TelegramError as exc:
             return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
@@ -176,6 +189,7 @@ class TelegramChannel:
     async def download(self, file: FileRef) -> FileFetch:
         if file.size is not None and file.size > DOWNLOAD_MAX:
             return FileFetch(None, _too_big())
+        await self._ready()
         try:
             handle = await self.bot.get_file(file.file_id)
             return FileFetch(bytes(await handle.download_as_bytearray()))
