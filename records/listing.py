@@ -8,7 +8,7 @@ from core.runtime import Runtime
 from models.audit import AuditEvent
 from models.enums import Status
 from models.people import Identity, Person, RoleAssignment
-from models.request import Attachment, Category, Decision, Request, Task
+from models.request import Attachment, Category, Decision, PageCheck, Request, Task
 
 
 def _iso(value: Any) -> Any:
@@ -75,6 +75,7 @@ async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
         .prefetch_related("person", "acting_for")
     )
     tasks = await Task.filter(request_id=req.id).order_by("id").prefetch_related("claimed_by")
+    checks = await PageCheck.filter(request_id=req.id).exclude(result="").order_by("id")
     history = await _history(rt, req.id)
     return {
         "ref": req.ref,
@@ -101,6 +102,8 @@ async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
         "verbal": req.verbal,
         "verbal_confirmed": req.verbal_confirmed,
         "published_url": req.published_url,
+        "website_check": req.web_check or None,  # passed, unverified (published anyway)
+        "imported": req.imported,
         "submitted_at": _iso(req.submitted_at),
         "decided_at": _iso(req.decided_at),
         "published_at": _iso(req.published_at),
@@ -143,6 +146,18 @@ async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
                 "created_at": _iso(t.created_at),
             }
             for t in tasks
+        ],
+        "page_checks": [
+            {
+                "kind": c.kind,
+                "url": c.url,
+                "result": c.result,
+                "code": c.code,
+                "detail": c.detail,
+                "http_status": c.http_status,
+                "at": _iso(c.checked_at),
+            }
+            for c in checks
         ],
         "history": history,
     }

@@ -31,6 +31,7 @@ from scheduler.expiry import expire_items, warn_expiring
 from scheduler.housekeeping import audit_checkpoint, prune_retention
 from scheduler.review import review_items
 from scheduler.takedown import chase_takedowns
+from scheduler.website import check_website_pages, watch_website
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,12 @@ class Job:
     cron: dict[str, Any] = field(default_factory=dict)  # APScheduler cron fields, org time
 
 
-# In run order: expiry first, so the same run's chase and digest see the new takedown tasks.
+# In run order: expiry first, then the website's pages, so the same run's chase and digest see
+# the new takedown and repair tasks.
 JOBS: tuple[Job, ...] = (
     Job("expire-items", expire_items, "items expired", {"minute": "*/5"}),
+    Job("watch-website", watch_website, "pages queued", {"minute": "*/30"}),
+    Job("check-pages", check_website_pages, "pages checked", {"minute": "*"}),
     Job("warn-expiring", warn_expiring, "messages", {"minute": "*/15"}),
     Job("chase-takedowns", chase_takedowns, "messages", {"minute": "*/15"}),
     Job("escalate-approvals", escalate_approvals, "messages", {"minute": "*/5"}),
