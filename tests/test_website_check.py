@@ -64,7 +64,9 @@ async def test_check_a_page_with_another_pdf_says_the_pdf_differs(site):
     outcome = await shown(site, "/news/1")
     assert said(outcome) == "the PDF on the page differs from the approved file"
     site.page("/news/2", title="no files here")
-    assert said(await shown(site, "/news/2")) == "the page neither is nor links to the approved file"
+    assert (
+        said(await shown(site, "/news/2")) == "the page neither is nor links to the approved file"
+    )
 
 
 async def test_check_a_redirect_to_another_host_is_not_followed(site):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,31 +14,11 @@ from procedure.website import ask_publication_check, ask_takedown_check, check_a
 from records.listing import request_detail
 from scheduler.website import check_website_pages
 from tests.factories import draft
-from tests.office_site import OfficeSite
 from tests.scheduler_kit import at, cast, inbox, texts
 
 PDF = b"%PDF-1.4 job posting 2569 approved version\n%%EOF"
 SHA = hashlib.sha256(PDF).hexdigest()
 NOW = at("2026-11-25T10:00")
-
-
-@pytest.fixture
-async def site():
-    site = await OfficeSite().start()
-    yield site
-    await site.close()
-
-
-@pytest.fixture
-async def office(rt, site):
-    """The runtime with the org's website pointed at the stand-in, pages answering in 0.3 s."""
-    org = rt.org.model_copy(
-        update={
-            "organization": rt.org.organization.model_copy(update={"website": site.url}),
-            "website": rt.org.website.model_copy(update={"check_timeout_seconds": 0.3}),
-        }
-    )
-    return replace(rt, org=org)
 
 
 async def approved(rt, people) -> tuple[Request, Task]:
