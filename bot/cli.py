@@ -8,6 +8,7 @@ import sys
 
 from bot import (
     cli_delegate,
+    cli_import,
     cli_people,
     cli_platforms,
     cli_queues,
@@ -55,7 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Each module adds its sub-commands with register(sub); the order is the order of --help.
-COMMAND_GROUPS = (cli_people, cli_requests, cli_queues, cli_scheduler, cli_platforms, cli_delegate)
+COMMAND_GROUPS = (
+    cli_people,
+    cli_requests,
+    cli_queues,
+    cli_scheduler,
+    cli_platforms,
+    cli_delegate,
+    cli_import,
+)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -165,12 +165,6 @@ def describe(code: str, detail: str = "") -> str:
     return text.format(detail=detail) if text else code
 
 
-def could_not_check(code: str, detail: str = "") -> str:
-    return _("Could not check the page: {reason}. It will be checked again later.").format(
-        reason=describe(code, detail)
-    )
-
-
 def stored_reason(code: str, detail: str = "") -> str:
     """A reason kept in a row (`code:detail`), to be described later in the reader's language."""
     return f"{code}:{detail}"
