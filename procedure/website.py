@@ -59,12 +59,7 @@ def limits_of(rt: Runtime) -> Limits:
 
 async def expectation_of(req: Request) -> Expectation:
     """What the page of a request should carry: its files, else (a web link) its title."""
-    files = set(await Attachment.filter(request_id=req.id).values_list("sha256", flat=True))
-    if req.web_sha256:
-        files.add(req.web_sha256)
-    category = await Category.get_or_none(id=req.category_id) if req.category_id else None
-    by_title = not files or bool(category and category.link_allowed and req.external_link)
-    return Expectation(files=frozenset(files), title=req.title, by_title=by_title)
+    return (await _expectations({req.id}))[req.id][1]
 
 
 async def ask_check(
@@ -109,39 +104,74 @@ class Looked:
 
 async def check_pages(rt: Runtime, now: datetime) -> int:
     """The sweep: look at every queued page that is due and act on what it shows; the count."""
-    due = (
-        await PageCheck.filter(state=QUEUED, due_at__lte=now, request__org_id=rt.org_id)
-        .order_by("id")
-        .limit(BATCH)
-    )
-    claimed = []
-    for check in due:
-        took = await PageCheck.filter(id=check.id, state=QUEUED).update(
-            state=RUNNING, attempts=F("attempts") + 1
-        )
-        if took:  # another instance may have claimed it first
-            claimed.append(await PageCheck.get(id=check.id))
+    claimed = await _claim_due(rt, now)
     if not claimed:
         return 0
     looked = await _look_all(rt, claimed)
+    repairing = set(
+        await Task.filter(
+            request_id__in=[c.request_id for c in claimed],
+            kind=TaskKind.REPAIR,
+            status__in=list(UNFINISHED),
+        ).values_list("request_id", flat=True)
+    )
     found: list[Looked] = []
+    quiet: list[int] = []
     for item in looked:
-        if await record(rt, item, now):
+        if _seen_as_before(item, repairing):
+            quiet.append(item.check.id)
+        elif await record(rt, item, now):
             found.append(item)
+    for start in range(0, len(quiet), BATCH):
+        await PageCheck.filter(id__in=quiet[start : start + BATCH]).update(
+            state=DONE, result=PASSED, code="", detail="", http_status=200, checked_at=now
+        )
     if found:
         await _tell_webmasters_of_watch(rt, found)
     return len(looked)
 
 
+async def _claim_due(rt: Runtime, now: datetime) -> list[PageCheck]:
+    """Take the due checks for this run: locked and skipped by other instances on PostgreSQL,
+    behind the one writer on SQLite."""
+    async with in_transaction():
+        due = (
+            await PageCheck.filter(state=QUEUED, due_at__lte=now, request__org_id=rt.org_id)
+            .order_by("id")
+            .limit(BATCH)
+            .select_for_update(skip_locked=True)
+        )
+        if due:
+            await PageCheck.filter(id__in=[c.id for c in due], state=QUEUED).update(
+                state=RUNNING, attempts=F("attempts") + 1
+            )
+    for check in due:
+        check.attempts += 1
+    return due
+
+
+def _seen_as_before(item: Looked, repairing: set[int]) -> bool:
+    """A watch that found a published page as it was: nothing to do but note the look."""
+    check, req, outcome = item.check, item.request, item.outcome
+    return (
+        check.kind in (WATCH, IMPORT)
+        and outcome.passed
+        and outcome.status == 200
+        and req.status == Status.PUBLISHED
+        and outcome.found_sha256 == req.web_sha256
+        and req.id not in repairing
+    )
+
+
 async def _look_all(rt: Runtime, checks: list[PageCheck]) -> list[Looked]:
     """Fetch the pages, a few at a time, with no transaction open."""
     limits = limits_of(rt)
+    expectations = await _expectations({c.request_id for c in checks})
     gate = asyncio.Semaphore(PARALLEL)
     async with client_session() as session:
 
         async def look(check: PageCheck) -> Looked:
-            req = await Request.get(id=check.request_id)
-            expect = await expectation_of(req)
+            req, expect = expectations[check.request_id]
             async with gate:
                 if check.kind == TAKEDOWN:
                     outcome = await check_gone(session, check.url, expect, limits)
@@ -150,6 +180,26 @@ async def _look_all(rt: Runtime, checks: list[PageCheck]) -> list[Looked]:
             return Looked(check, req, outcome)
 
         return list(await asyncio.gather(*(look(c) for c in checks)))
+
+
+async def _expectations(request_ids: set[int]) -> dict[int, tuple[Request, Expectation]]:
+    """The requests of a sweep's checks and what each page should carry, in three queries."""
+    ids = sorted(request_ids)
+    requests = await Request.filter(id__in=ids)
+    files: dict[int, set[str]] = {}
+    for rid, sha in await Attachment.filter(request_id__in=ids).values_list("request_id", "sha256"):
+        files.setdefault(rid, set()).add(sha)
+    links = set(
+        await Category.filter(
+            id__in={r.category_id for r in requests if r.category_id}, link_allowed=True
+        ).values_list("id", flat=True)
+    )
+    found = {}
+    for req in requests:
+        shas = files.get(req.id, set()) | ({req.web_sha256} if req.web_sha256 else set())
+        by_title = not shas or (req.category_id in links and bool(req.external_link))
+        found[req.id] = (req, Expectation(frozenset(shas), req.title, by_title))
+    return found
 
 
 async def record(rt: Runtime, item: Looked, now: datetime) -> bool:
