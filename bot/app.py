@@ -18,6 +18,7 @@ from bot.channels import Channel
 from bot.delivery import OutboxWorker
 from bot.inbox import InboxProcessor
 from bot.keys import CHANNELS, INBOX, METRICS, ORG, OUTBOX, RUNTIME, SETTINGS
+from bot.loop import drain_forever
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.webhooks import line_webhook, telegram_webhook
@@ -28,6 +29,7 @@ from models.messaging import OutboxMessage
 from models.people import Organization
 
 log = logging.getLogger(__name__)
+PAGE_CHECK_IDLE = 1.0  # seconds between looks for queued website checks
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -105,6 +107,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(app[INBOX].run(), name="inbox"),
         asyncio.create_task(app[OUTBOX].run(), name="outbox"),
+        asyncio.create_task(_page_checks(app), name="pages"),
     ]
     yield
     for task in tasks:
@@ -112,6 +115,21 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def _page_checks(app: web.Application) -> None:
+    """The website checks a webmaster waits for, looked at within seconds (the sweep is a backstop)."""
+    from procedure.website import check_pages
+
+    rt = app[RUNTIME]
+
+    async def step() -> int:
+        done = await check_pages(rt, datetime.now(UTC))
+        if done:
+            app[OUTBOX].wakeup.set()
+        return done
+
+    await drain_forever(step, asyncio.Event(), PAGE_CHECK_IDLE, "pages")
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:

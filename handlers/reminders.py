@@ -24,6 +24,7 @@ from core.events import DatePicker, Outgoing
 from core.thaidate import DateInputError, add_months, format_date, parse_date, parse_period
 from handlers.base import Context, on_button, on_flow
 from handlers.common import Refusal, refuse, require_role, stale
+from handlers.website import checking
 from locales import _
 from models import workflow
 from models.audit import append_event
@@ -33,6 +34,7 @@ from models.messaging import ButtonToken, Dialog
 from models.request import Reminder, Request, Task
 from models.revision import start_revision
 from notices.buttons import button
+from procedure import website
 from procedure.extension import APPROVE, REJECT, ask_extension, check_new_end, decide_extension
 from scheduler.expiry import LET_END
 
@@ -343,7 +345,7 @@ async def review_remove(ctx: Context, token: ButtonToken) -> None:
 
 @on_button("taken_down")
 async def taken_down(ctx: Context, token: ButtonToken) -> None:
-    """A webmaster took the item off the website: it is removed and the owner is told."""
+    """A webmaster took the item off the website: once the page shows it gone, it is removed."""
     try:
         await require_role(ctx, Role.WEBMASTER)
     except Refusal as refusal:
@@ -357,10 +359,10 @@ async def taken_down(ctx: Context, token: ButtonToken) -> None:
     if task.status not in (TaskStatus.OPEN, TaskStatus.CLAIMED) or req.status == Status.REMOVED:
         refuse(ctx, Refusal(_("{ref} is already recorded as taken down.").format(ref=req.ref)))
         return
-    try:
-        async with in_transaction():
-            await procedure.transition(ctx.rt, req.id, "remove", ctx.person.id, now=ctx.now)
-    except workflow.WorkflowError as refusal:
-        refuse(ctx, refusal)
+    if req.status != Status.EXPIRED:
+        refuse(ctx, stale())
         return
-    ctx.reply(_("Recorded: {ref} is off the website. The owner has been told.").format(ref=req.ref))
+    # Not removed yet: the page is looked at first (procedure.website); while it still
+    # carries the item the task stays open.
+    check = await website.ask_takedown_check(ctx.rt, req, task, ctx.person.id, ctx.now)
+    ctx.reply(checking(req, check.url))

@@ -15,6 +15,7 @@ from handlers import (  # noqa: F401 - importing a flow module registers it
     revise,
     submit,
     verbal,
+    website,
 )
 from handlers.base import BUTTONS, COMMAND_WORDS, COMMANDS, FLOWS, Context
 from handlers.common import in_group
