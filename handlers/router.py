@@ -10,6 +10,7 @@ from handlers import (  # noqa: F401 - importing a flow module registers it
     delegate,
     enrol,
     groups,
+    imports,
     publish,
     reminders,
     revise,
