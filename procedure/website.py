@@ -45,6 +45,7 @@ PUBLISH, TAKEDOWN, WATCH, IMPORT = "publish", "takedown", "watch", "import"
 ATTEMPTS_MAX = 5  # a page that could not be checked this often is left to the next watch
 PARALLEL = 4  # pages fetched at once by one sweep: the office website is small
 BATCH = 200  # checks claimed per sweep run
+LEASE = timedelta(minutes=30)  # far longer than a run: 200 pages, 4 at a time, 10 s at worst
 WATCHED = (Status.PUBLISHED, Status.EXPIRED, Status.REMOVED)
 
 
@@ -133,17 +134,20 @@ async def check_pages(rt: Runtime, now: datetime) -> int:
 
 async def _claim_due(rt: Runtime, now: datetime) -> list[PageCheck]:
     """Take the due checks for this run: locked and skipped by other instances on PostgreSQL,
-    behind the one writer on SQLite."""
+    behind the one writer on SQLite. A claim is a lease: a check left running by a process
+    that died is due again when its lease ends."""
     async with in_transaction():
         due = (
-            await PageCheck.filter(state=QUEUED, due_at__lte=now, request__org_id=rt.org_id)
+            await PageCheck.filter(
+                state__in=[QUEUED, RUNNING], due_at__lte=now, request__org_id=rt.org_id
+            )
             .order_by("id")
             .limit(BATCH)
             .select_for_update(skip_locked=True)
         )
         if due:
-            await PageCheck.filter(id__in=[c.id for c in due], state=QUEUED).update(
-                state=RUNNING, attempts=F("attempts") + 1
+            await PageCheck.filter(id__in=[c.id for c in due]).update(
+                state=RUNNING, attempts=F("attempts") + 1, due_at=now + LEASE
             )
     for check in due:
         check.attempts += 1

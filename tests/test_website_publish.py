@@ -161,3 +161,19 @@ async def test_takedown_a_page_still_online_keeps_the_task_open(office, site):
     assert (await Request.get(id=req.id)).status == Status.REMOVED
     assert (await Task.get(id=task.id)).status == TaskStatus.DONE
     assert "off the website" in (await texts(people["web1"], prefix="website"))[-1]
+
+
+async def test_publication_a_check_left_running_by_a_crash_is_done_when_its_lease_ends(
+    office, site
+):
+    people = await cast(office)
+    site.file("/files/job.pdf", PDF)
+    req, task = await approved(office, people)
+    check = await ask_publication_check(
+        office, req, task, site.at("/files/job.pdf"), people["web1"].id, NOW
+    )
+    # A process claimed it for 30 minutes and died before recording anything.
+    await PageCheck.filter(id=check.id).update(state="running", due_at=NOW + timedelta(minutes=30))
+    assert await check_website_pages(office, NOW + timedelta(minutes=10)) == 0
+    assert await check_website_pages(office, NOW + timedelta(minutes=31)) == 1
+    assert (await Request.get(id=req.id)).status == Status.PUBLISHED
