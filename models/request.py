@@ -70,10 +70,10 @@ class Request(Model):
     published_url = fields.CharField(max_length=1000, default="")
     # The website check of the publication: "" (none yet), "passed", or "unverified" (the
     # webmaster confirmed it published though the check did not pass).
-    web_check = fields.CharField(max_length=12, default="")
+    web_check = fields.CharField(max_length=12, default="", db_default="")
     # The SHA-256 of the file the page carried when last seen right: what the watch compares.
-    web_sha256 = fields.CharField(max_length=64, default="")
-    imported = fields.BooleanField(default=False)  # online before webpub: brought in by import
+    web_sha256 = fields.CharField(max_length=64, default="", db_default="")
+    imported = fields.BooleanField(default=False, db_default=False)  # online before webpub: brought in by import
     submitted_at = fields.DatetimeField(null=True)
     decided_at = fields.DatetimeField(null=True)
     published_at = fields.DatetimeField(null=True)

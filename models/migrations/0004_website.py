@@ -36,17 +36,17 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Request',
             name='imported',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='Request',
             name='web_check',
-            field=fields.CharField(default='', max_length=12),
+            field=fields.CharField(default='', db_default='', max_length=12),
         ),
         ops.AddField(
             model_name='Request',
             name='web_sha256',
-            field=fields.CharField(default='', max_length=64),
+            field=fields.CharField(default='', db_default='', max_length=64),
         ),
         ops.AlterField(
             model_name='Task',
