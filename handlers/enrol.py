@@ -119,6 +119,10 @@ async def help_message(ctx: Context) -> str:
         extra.append(
             _("/webmastergroup: typed in a group, send the tasks there (webmaster, admin)")
         )
+    if Role.ADMIN in roles:
+        extra.append(
+            _("/import: send a CSV or XLSX of the items already on the website (admin)")
+        )
     if extra:
         lines += ["", _("Approvers and webmasters:"), *extra]
     return "\n".join(lines)
