@@ -276,6 +276,8 @@ async def test_install_adds_every_job_in_the_org_time_zone(rt):
         == JOB_IDS
         == (
             "expire-items",
+            "watch-website",
+            "check-pages",
             "warn-expiring",
             "chase-takedowns",
             "escalate-approvals",
