@@ -138,13 +138,13 @@ async def site() -> AsyncIterator[object]:
 
 @pytest.fixture
 async def office(rt: Runtime, site) -> Runtime:
-    """The runtime with the org's website pointed at the stand-in, pages answering in 0.3 s."""
+    """The runtime with the org's website pointed at the stand-in; pages get 1 s to answer."""
     from dataclasses import replace
 
     org = rt.org.model_copy(
         update={
             "organization": rt.org.organization.model_copy(update={"website": site.url}),
-            "website": rt.org.website.model_copy(update={"check_timeout_seconds": 0.3}),
+            "website": rt.org.website.model_copy(update={"check_timeout_seconds": 1.0}),
         }
     )
     return replace(rt, org=org)
