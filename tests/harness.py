@@ -263,7 +263,12 @@ class World:
         deadline = loop.time() + within
         while loop.time() < deadline:
             now = datetime.now(UTC)
+            # In the order work flows (an event may queue a page check, a check writes a
+            # message), so that work committed between two counts is never missed.
             waiting = await InboxEvent.filter(status=InboxStatus.RECEIVED).count()
+            checking = await PageCheck.filter(
+                Q(state="running") | (Q(state="queued") & Q(due_at__lte=now))
+            ).count()
             due = await OutboxMessage.filter(
                 Q(status=OutboxStatus.SENDING)
                 | (
@@ -271,9 +276,6 @@ class World:
                     & (Q(not_before__isnull=True) | Q(not_before__lte=now))
                     & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
                 )
-            ).count()
-            checking = await PageCheck.filter(
-                Q(state="running") | (Q(state="queued") & Q(due_at__lte=now))
             ).count()
             if not waiting and not due and not checking:
                 return
