@@ -31,6 +31,7 @@ from bot.keys import (
     RUNTIME,
     SETTINGS,
 )
+from bot.loop import drain_forever
 from bot.menus import set_everyone_menus
 from bot.metrics import Metrics
 from bot.redaction import protect_logs
@@ -43,6 +44,7 @@ from models.enums import OutboxStatus
 from models.messaging import OutboxMessage
 
 log = logging.getLogger(__name__)
+PAGE_CHECK_IDLE = 1.0  # seconds between looks for queued website checks
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -167,6 +169,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         asyncio.create_task(app[INBOX].run(), name="inbox"),
         asyncio.create_task(app[OUTBOX].run(), name="outbox"),
         asyncio.create_task(_set_menus(app), name="menus"),
+        asyncio.create_task(_page_checks(app), name="pages"),
     ]
     yield
     for task in tasks:
@@ -185,6 +188,21 @@ async def _set_menus(app: web.Application) -> None:
         return
     if count:
         log.info("Telegram command menus set: %d", count)
+
+
+async def _page_checks(app: web.Application) -> None:
+    """The website checks a webmaster waits for, looked at within seconds (the sweep is a backstop)."""
+    from procedure.website import check_pages
+
+    rt = app[RUNTIME]
+
+    async def step() -> int:
+        done = await check_pages(rt, datetime.now(UTC))
+        if done:
+            app[OUTBOX].wakeup.set()
+        return done
+
+    await drain_forever(step, asyncio.Event(), PAGE_CHECK_IDLE, "pages")
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:

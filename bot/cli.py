@@ -8,6 +8,7 @@ import sys
 
 from bot import (
     cli_delegate,
+    cli_import,
     cli_people,
     cli_platforms,
     cli_queues,
@@ -66,6 +67,7 @@ COMMAND_GROUPS = (
     cli_scheduler,
     cli_platforms,
     cli_delegate,
+    cli_import,
 )
 
 

@@ -109,6 +109,19 @@ class Delivery(_Strict):
     retry_hours: float = Field(default=24, ge=24, le=24 * 14)
 
 
+class Website(_Strict):
+    """How webpub looks at the website: the publication and takedown checks and the weekly watch."""
+
+    watch_weekday: int = Field(default=1, ge=0, le=7)  # ISO weekday of the watch; 0: never
+    check_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    check_max_mb: float = Field(default=20, gt=0, le=500)
+    recheck_minutes: int = Field(default=60, gt=0)  # a page that could not be checked, again
+
+    @property
+    def check_max_bytes(self) -> int:
+        return int(self.check_max_mb * 1024 * 1024)
+
+
 class Category(_Strict):
     key: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
     name_th: str = Field(min_length=1)
@@ -128,6 +141,7 @@ class OrgConfig(_Strict):
     files: Files = Files()
     reminders: Reminders = Reminders()
     delivery: Delivery = Delivery()
+    website: Website = Website()
     categories: tuple[Category, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -128,6 +128,11 @@ HELP_ENTRIES: tuple[tuple[str, frozenset[Role] | None, Callable[[], str]], ...] 
         frozenset({Role.ADMIN}),
         lambda: _("/people: who is enrolled, roles, deactivate, invite (admin)"),
     ),
+    (
+        "import",
+        frozenset({Role.ADMIN}),
+        lambda: _("/import: send a CSV or XLSX of the items already on the website (admin)"),
+    ),
 )
 
 

@@ -3,7 +3,7 @@
 [Claim] ──first tap wins──► claimed: the claimer gets [Published] and [Cannot publish],
    │                         the other copies show who took it (Telegram: buttons off)
    └──a later tap──► "already claimed by … at …"
-[Published] ──► publish.url ──a URL on the org's website──► published, the owner has the link
+[Published] ──► publish.url ──a URL on the org's website──► checked (website.py), then published
                     └──anything else──► publish.url (told why)
 [Cannot publish] ──► publish.reason ──typed reason──► returned, the owner and approver told
 /tasks: the open tasks and one's own claimed ones, with their buttons again
@@ -21,6 +21,7 @@ from handlers.base import Context
 from handlers.common import personal_button, start_dialog
 from handlers.guards import require_role, stale
 from handlers.routing import Router
+from handlers.website import checking
 from locales import _, current_locale
 from models import workflow
 from models.audit import append_event
@@ -30,6 +31,7 @@ from models.people import Person
 from models.request import Request, Task
 from notices.buttons import button
 from notices.copies import retire_buttons
+from procedure import website
 
 FLOW = "publish"
 ASK_URL = "publish.url"
@@ -196,11 +198,16 @@ async def typed(ctx: Context, dialog: Dialog) -> None:
     task = await Task.get(id=dialog.data["task_id"])
     if task.claimed_by_id != ctx.person.id or task.status != TaskStatus.CLAIMED:
         raise await _taken(ctx, task, req)
-    await procedure.transition(
-        ctx.rt, req.id, action, ctx.person.id, now=ctx.now, url=url, reason=reason
-    )
     if action == "publish":
-        ctx.reply(_("Recorded: {ref} is published. The owner has the link.").format(ref=req.ref))
+        # Not published yet: the page is looked at first (procedure.website), and the
+        # owner hears "published" only when it shows the approved file or title.
+        await website.ask_publication_check(ctx.rt, req, task, url, ctx.person.id, ctx.now)
+    else:
+        await procedure.transition(
+            ctx.rt, req.id, action, ctx.person.id, now=ctx.now, url=url, reason=reason
+        )
+    if action == "publish":
+        ctx.reply(checking(req, url))
     else:
         ctx.reply(
             _("Recorded: {ref} was returned. The owner and the approver have been told.").format(

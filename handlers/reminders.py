@@ -23,6 +23,7 @@ from handlers.base import Context
 from handlers.guards import deciding_for, own_dialog, require_role, stale
 from handlers.revise import open_revision
 from handlers.routing import Router
+from handlers.website import checking
 from locales import _
 from models.audit import append_event
 from models.db import atomic
@@ -32,6 +33,7 @@ from models.reminders import LET_END, claim
 from models.request import Request, Task
 from models.revision import start_revision
 from notices.buttons import button
+from procedure import website
 from procedure.extension import APPROVE, REJECT, ask_extension, check_new_end, decide_extension
 
 EXTEND_FLOW = "extend"
@@ -291,6 +293,9 @@ async def taken_down(ctx: Context, token: ButtonToken) -> None:
         raise stale()
     if task.status not in (TaskStatus.OPEN, TaskStatus.CLAIMED) or req.status == Status.REMOVED:
         raise Refusal(_("{ref} is already recorded as taken down.").format(ref=req.ref))
-    async with atomic():
-        await procedure.transition(ctx.rt, req.id, "remove", ctx.person.id, now=ctx.now)
-    ctx.reply(_("Recorded: {ref} is off the website. The owner has been told.").format(ref=req.ref))
+    if req.status != Status.EXPIRED:
+        raise stale()
+    # Not removed yet: the page is looked at first (procedure.website); while it still
+    # carries the item the task stays open.
+    check = await website.ask_takedown_check(ctx.rt, req, task, ctx.person.id, ctx.now)
+    ctx.reply(checking(req, check.url))

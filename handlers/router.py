@@ -15,6 +15,7 @@ from handlers import (
     delegate,
     enrol,
     groups,
+    imports,
     language,
     people,
     publish,
@@ -23,6 +24,7 @@ from handlers import (
     revise,
     submit,
     verbal,
+    website,
 )
 from handlers.base import Context
 from handlers.common import in_group
@@ -49,6 +51,8 @@ def build_router() -> Router:
         groups.router,
         people.router,
         language.router,
+        website.router,
+        imports.router,
         records.router,
     )
 

@@ -33,6 +33,7 @@ class Channel(StrEnum):
 class TaskKind(StrEnum):
     PUBLISH = "publish"
     TAKEDOWN = "takedown"
+    REPAIR = "repair"  # the watch found the page broken or its file changed
 
 
 class TaskStatus(StrEnum):

@@ -68,6 +68,12 @@ class Request(Model):
     verbal = fields.BooleanField(default=False)
     verbal_confirmed = fields.BooleanField(null=True)
     published_url = fields.CharField(max_length=1000, default="")
+    # The website check of the publication: "" (none yet), "passed", or "unverified" (the
+    # webmaster confirmed it published though the check did not pass).
+    web_check = fields.CharField(max_length=12, default="", db_default="")
+    # The SHA-256 of the file the page carried when last seen right: what the watch compares.
+    web_sha256 = fields.CharField(max_length=64, default="", db_default="")
+    imported = fields.BooleanField(default=False, db_default=False)  # online before webpub: brought in by import
     submitted_at = fields.DatetimeField(null=True)
     decided_at = fields.DatetimeField(null=True)
     published_at = fields.DatetimeField(null=True)
@@ -144,6 +150,30 @@ class Task(Model):
     class Meta:
         table = "task"
         indexes = (("status", "created_at"), ("kind", "status"))
+
+
+class PageCheck(Model):
+    """One look at a page of the website: asked for (queued), then what it showed."""
+
+    id = fields.IntField(primary_key=True)
+    request = fields.ForeignKeyField("models.Request", related_name="page_checks")
+    task = fields.ForeignKeyField("models.Task", related_name="page_checks", null=True)
+    actor = fields.ForeignKeyField("models.Person", related_name="page_checks", null=True)
+    kind = fields.CharField(max_length=10)  # publish, takedown, watch, import
+    url = fields.CharField(max_length=1000)
+    state = fields.CharField(max_length=10, default="queued")  # queued, running, done
+    result = fields.CharField(max_length=10, default="")  # passed, failed, unchecked
+    code = fields.CharField(max_length=20, default="")
+    detail = fields.CharField(max_length=500, default="")
+    http_status = fields.IntField(null=True)
+    attempts = fields.IntField(default=0)
+    due_at = fields.DatetimeField()
+    checked_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "page_check"
+        indexes = (("state", "due_at"), ("request_id", "kind"))
 
 
 class Reminder(Model):

@@ -10,7 +10,7 @@ from core.runtime import Runtime
 from models.audit import AuditEvent
 from models.enums import Status
 from models.people import Identity, Person, RoleAssignment
-from models.request import Attachment, Category, Decision, Request, Task
+from models.request import Attachment, Category, Decision, PageCheck, Request, Task
 
 
 def _iso(value: Any) -> Any:
@@ -76,7 +76,7 @@ async def request_rows(rt: Runtime, status: str | None = None) -> list[dict[str,
 FIELDS = (
     "version", "owner_unit", "title", "summary", "source", "external_link", "remarks",
     "urgent", "urgent_reason", "certified", "revision_no", "verbal", "verbal_confirmed",
-    "published_url",
+    "published_url", "imported",
 )  # fmt: skip
 DATES = (
     "data_from", "data_until", "publish_date", "end_date", "submitted_at", "decided_at",
@@ -101,6 +101,7 @@ async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
         "category_name": category.name_th if category else None,
     }
     detail.update({field: getattr(req, field) for field in FIELDS})
+    detail["website_check"] = req.web_check or None  # passed, unverified (published anyway)
     detail.update({field: _iso(getattr(req, field)) for field in DATES})
     successor = (
         await Request.filter(
@@ -116,9 +117,26 @@ async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
         files=await _files(req.id),
         decisions=await _decisions(req.id),
         tasks=await _tasks(req.id),
+        page_checks=await _page_checks(req.id),
         history=await _history(rt, req.id),
     )
     return detail
+
+
+async def _page_checks(request_id: int) -> list[dict[str, Any]]:
+    checks = await PageCheck.filter(request_id=request_id).exclude(result="").order_by("id")
+    return [
+        {
+            "kind": c.kind,
+            "url": c.url,
+            "result": c.result,
+            "code": c.code,
+            "detail": c.detail,
+            "http_status": c.http_status,
+            "at": _iso(c.checked_at),
+        }
+        for c in checks
+    ]
 
 
 async def _files(request_id: int) -> list[dict[str, Any]]:

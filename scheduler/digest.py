@@ -22,6 +22,7 @@ from scheduler.base import Batches, Due, Recipient, day_start, is_working_day, s
 from scheduler.escalation import task_lead
 from scheduler.takedown import deadline_of
 from scheduler.wording import duration, item_line, join_parts, section
+from website.verdict import describe_stored
 
 DIGEST = "digest"
 LATE_AFTER = timedelta(hours=1)  # a digest sent later than this says so
@@ -160,6 +161,10 @@ async def _webmaster_sections(rt: Runtime, person: Person, now: datetime, locale
     return [
         section(_("To publish"), [line(t) for t in tasks if t.kind == TaskKind.PUBLISH]),
         section(_("To take down"), [line(t) for t in tasks if t.kind == TaskKind.TAKEDOWN]),
+        section(
+            _("To repair on the website"),
+            [item_line(t.request, describe_stored(t.reason)) for t in tasks if t.kind == TaskKind.REPAIR],
+        ),
         section(_("Claimed by you, not finished"), [line(t, say_kind=True) for t in mine]),
         section(
             _("Coming up: to publish on their date"),

@@ -35,6 +35,7 @@ from scheduler.quota import QuotaReader, warn_low_quota
 from scheduler.review import review_items
 from scheduler.takedown import chase_takedowns
 from scheduler.verbal import chase_verbal_approvals
+from scheduler.website import check_website_pages, watch_website
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("expire-items", expire_items, "items expired", {"minute": "*/5"}),
     Job("open-tasks", open_scheduled_tasks, "tasks opened", {"minute": "*/5"}),
+    Job("watch-website", watch_website, "pages queued", {"minute": "*/30"}),
+    Job("check-pages", check_website_pages, "pages checked", {"minute": "*"}),
     Job("warn-expiring", warn_expiring, "messages", {"minute": "*/15"}),
     Job("chase-takedowns", chase_takedowns, "messages", {"minute": "*/15"}),
     Job("escalate-approvals", escalate_approvals, "messages", {"minute": "*/5"}),

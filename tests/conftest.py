@@ -124,3 +124,27 @@ async def world(db_url: str, tmp_path: Path) -> AsyncIterator[object]:
 
     async with running_world(db_url, tmp_path / "data") as w:
         yield w
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[object]:
+    """A stand-in for the office website on 127.0.0.1 (tests/office_site.py)."""
+    from tests.office_site import OfficeSite
+
+    site = await OfficeSite().start()
+    yield site
+    await site.close()
+
+
+@pytest.fixture
+async def office(rt: Runtime, site) -> Runtime:
+    """The runtime with the org's website pointed at the stand-in; pages get 1 s to answer."""
+    from dataclasses import replace
+
+    org = rt.org.model_copy(
+        update={
+            "organization": rt.org.organization.model_copy(update={"website": site.url}),
+            "website": rt.org.website.model_copy(update={"check_timeout_seconds": 1.0}),
+        }
+    )
+    return replace(rt, org=org)

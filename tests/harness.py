@@ -30,6 +30,7 @@ from core.runtime import Runtime
 from models.enrol import create_invite
 from models.enums import InboxStatus, OutboxStatus, Role
 from models.messaging import InboxEvent, OutboxMessage
+from models.request import PageCheck
 from tests.emulators import (
     LineEmulator,
     TelegramEmulator,
@@ -43,6 +44,7 @@ from tests.emulators import (
     telegram_document_update,
     telegram_text_update,
 )
+from tests.office_site import OfficeSite
 
 ROOT = Path(__file__).resolve().parent.parent
 LINE_SECRET = "line-channel-secret-for-tests"
@@ -223,6 +225,7 @@ class World:
     settings: Settings
     ids: Any = field(default_factory=lambda: itertools.count(1))
     workers: bool = True  # False: the test moves the inbox and outbox itself (pump)
+    site: Any = None  # the stand-in office website (tests/office_site.py)
 
     @property
     def rt(self) -> Runtime:
@@ -286,7 +289,12 @@ class World:
         deadline = loop.time() + within
         while loop.time() < deadline:
             now = datetime.now(UTC)
+            # In the order work flows (an event may queue a page check, a check writes a
+            # message), so that work committed between two counts is never missed.
             waiting = await InboxEvent.filter(status=InboxStatus.RECEIVED).count()
+            checking = await PageCheck.filter(
+                Q(state="running") | (Q(state="queued") & Q(due_at__lte=now))
+            ).count()
             due = await OutboxMessage.filter(
                 Q(status=OutboxStatus.SENDING)
                 | (
@@ -295,7 +303,7 @@ class World:
                     & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
                 )
             ).count()
-            if not waiting and not due:
+            if not waiting and not due and not checking:
                 return
             await asyncio.sleep(0.01)
         raise AssertionError("the bot did not settle in time")
@@ -362,17 +370,31 @@ async def running_world(
         await open_db(db_url)
         await _truncate_postgres()
         await close_db()
+    site = await OfficeSite().start()
     async with (
         LineEmulator(access_token=LINE_TOKEN) as line,
         TelegramEmulator(token=TG_TOKEN) as tg,
     ):
+        extra.setdefault("org_file", office_org_file(data_dir.parent, site))
         settings = world_settings(db_url, data_dir, line, tg, **extra)
         app = create_app(
             settings, load_org_config(settings.org_file), workers=workers, scheduler=False
         )
         world = World(line, tg, TestClient(TestServer(app)), settings, workers=workers)
+        world.site = site
         await world.client.start_server()
         try:
             yield world
         finally:
             await world.client.close()
+            await site.close()
+
+
+def office_org_file(directory: Path, site: OfficeSite) -> Path:
+    """The example org file with the website pointed at the stand-in office site (3 s for an answer)."""
+    text = (ROOT / "org.example.toml").read_text(encoding="utf-8")
+    text = text.replace('website = "https://www.mukdahancity.go.th"', f'website = "{site.url}"')
+    text = text.replace("check_timeout_seconds = 10 ", "check_timeout_seconds = 3  ")
+    path = directory / "org.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

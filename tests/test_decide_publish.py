@@ -6,17 +6,26 @@ each platform. Everything goes through the webhooks, the SDKs and the platform e
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import procedure
 from models.enums import Role, Status, TaskKind, TaskStatus
 from models.people import Person
-from models.request import Decision, Request, Task
+from models.request import Attachment, Decision, Request, Task
 from tests.factories import draft
 from tests.harness import Actor, World
-from tests.test_submit_flow import submit_everything
+from tests.test_submit_flow import PDF, submit_everything
 
-PAGE = "https://www.mukdahancity.go.th/news/2569/job-001"
+PAGE = "/news/2569/job-001"
+
+
+async def put_online(world: World, req: Request, content: bytes = PDF) -> str:
+    """The webmaster's page on the (stand-in) office website, carrying the request's file."""
+    await Attachment.filter(request_id=req.id).update(sha256=hashlib.sha256(content).hexdigest())
+    world.site.file(f"/files/{req.id}.pdf", content)
+    world.site.page(PAGE, title=req.title, links=[f"/files/{req.id}.pdf"])
+    return world.site.at(PAGE)
 
 
 @dataclass
@@ -67,14 +76,19 @@ async def test_submit_approve_claim_publish_owner_gets_the_link_in_one_push(worl
     assert not any(b.get("text") == "รับงาน" for m in o.web_tg.messages() for b in m["buttons"])
     await o.web_line.taps("เผยแพร่แล้ว")
     await o.web_line.says("https://example.com/page")
-    assert "mukdahancity.go.th" in o.web_line.last_text  # not the org's website: asked again
-    await o.web_line.says(PAGE)
+    assert world.site.url.split("//")[1] in o.web_line.last_text  # not the org's website
+    page = await put_online(world, req, PDF)
+    await o.web_line.says(page)
 
     req = await Request.get(id=req.id)
-    assert (req.status, req.published_url) == (Status.PUBLISHED, PAGE)
+    assert (req.status, req.published_url, req.web_check) == (Status.PUBLISHED, page, "passed")
+    # Checked: the page shows it (the result may arrive before the "checking…" reply).
+    assert any(t.startswith("ตรวจแล้ว") for t in o.web_line.texts[-2:])
     owner_pushes = world.line.pushes_to(o.owner.user)
-    assert len(owner_pushes) == 1 and PAGE in owner_pushes[0].message["text"]
-    assert world.line.push_count == 2  # the owner once, the LINE webmaster's task once
+    assert len(owner_pushes) == 1 and page in owner_pushes[0].message["text"]
+    # The owner once, the LINE webmaster's task once, and the check's result to that webmaster
+    # (it comes after the reply token was spent on "checking…").
+    assert world.line.push_count == 3
     print(f"\nLINE pushes, one request from submission to publication: {world.line.push_count}")
 
 
@@ -128,7 +142,7 @@ async def test_urgent_verbal_approval_by_a_webmaster_published_then_confirmed(wo
 
     await o.web_tg.taps("รับงาน")
     await o.web_tg.taps("เผยแพร่แล้ว")
-    await o.web_tg.says(PAGE)
+    await o.web_tg.says(await put_online(world, req))
     assert (await Request.get(id=req.id)).status == Status.PUBLISHED
     assert len(world.line.pushes_to(o.owner.user)) == 1  # "approved" and "published" as one
 
@@ -145,7 +159,7 @@ async def test_urgent_verbal_approval_revoked_after_publication_raises_a_takedow
     await o.web_line.says("00:01")
     await o.web_line.taps("รับงาน")
     await o.web_line.taps("เผยแพร่แล้ว")
-    await o.web_line.says(PAGE)
+    await o.web_line.says(await put_online(world, req))
 
     _card, confirm = o.palad.find_button("ยืนยัน")
     await o.palad.taps("เพิกถอน")

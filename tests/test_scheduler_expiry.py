@@ -21,6 +21,7 @@ from models.messaging import OutboxMessage
 from models.people import GroupChat
 from models.request import Request, Task
 from scheduler import run_all
+from scheduler.website import check_website_pages
 from tests.conftest import ROOT
 from tests.factories import person
 from tests.scheduler_kit import at, cast, inbox, published, tap, texts
@@ -71,7 +72,9 @@ async def test_expiry_warnings_come_exactly_at_seven_days_and_one_day(rt, story)
     assert (await inbox(people["web2"], "scheduler.expiry"))[1].buttons == ()
 
 
-async def test_expiry_end_date_makes_a_takedown_task_then_daily_chases_then_the_approver(rt, story):
+async def test_expiry_end_date_makes_a_takedown_task_then_daily_chases_then_the_approver(
+    rt, story, office, site
+):
     people, item = story
     await sweep(rt, "2027-01-05T08:00")
     assert (await Request.get(id=item.id)).status == Status.PUBLISHED  # not before the morning
@@ -103,10 +106,17 @@ async def test_expiry_end_date_makes_a_takedown_task_then_daily_chases_then_the_
     ]
     assert (await sweep(rt, "2027-01-09T08:30"))["chase-takedowns"] == 2  # the approver once
 
-    # A webmaster taps Taken down on the chase: removed, the owner is told, chasing stops.
+    # A webmaster taps Taken down on the chase: the page is gone (404), so it is removed, the
+    # owner is told, chasing stops.
+    page = site.at("/n/1")
+    await Request.filter(id=item.id).update(published_url=page)
     chase = (await inbox(people["web2"], "scheduler.takedown-chase"))[-1]
     replies = await tap(rt, people["web2"], chase, "Taken down", at("2027-01-09T09:00"))
-    assert replies == [f"Recorded: {item.ref} is off the website. The owner has been told."]
+    assert replies == [f"Checking {page} for {item.ref}; you will hear in a moment."]
+    await check_website_pages(office, at("2027-01-09T09:00"))
+    assert (await texts(people["web2"], "website"))[-1] == (
+        f"Checked: {item.ref} is off the website. Recorded as taken down; the owner has been told."
+    )
     assert (await Request.get(id=item.id)).status == Status.REMOVED
     assert (
         await OutboxMessage.filter(person_id=people["owner"].id, kind="remove.owner").count() == 1

@@ -302,6 +302,8 @@ async def test_install_adds_every_job_in_the_org_time_zone(rt):
         == (
             "expire-items",
             "open-tasks",
+            "watch-website",
+            "check-pages",
             "warn-expiring",
             "chase-takedowns",
             "escalate-approvals",
