@@ -18,7 +18,7 @@ from procedure.delegation import delegate
 from procedure.people import deactivate
 from tests.factories import draft
 from tests.harness import Actor
-from tests.test_decide_publish import pending
+from tests.test_decide_publish import pending, put_online
 
 OTHER = {"line": "telegram", "telegram": "line"}
 
@@ -198,7 +198,7 @@ async def test_a_deactivated_webmasters_claimed_task_opens_again_for_the_other(w
     assert "สุภารัตน์" in again
     await staying.taps("รับงาน")
     await staying.taps("เผยแพร่แล้ว")
-    await staying.says("https://www.mukdahancity.go.th/news/2569/job-001")
+    await staying.says(await put_online(world, req))
     assert (await Request.get(id=req.id)).status == Status.PUBLISHED
 
 

@@ -18,7 +18,7 @@ from scheduler import run_all
 from tests.factories import draft
 from tests.harness import Actor
 from tests.scheduler_kit import at
-from tests.test_decide_publish import office, pending
+from tests.test_decide_publish import PAGE, office, pending, put_online
 
 
 async def test_language_a_line_user_switches_to_english_and_hears_the_reason_in_english(world):
@@ -130,16 +130,14 @@ async def test_publish_date_an_urgent_request_goes_to_the_webmasters_at_once(wor
 
 # -- a revision replaces what it revises -----------------------------------------------------
 
-PAGE = "https://www.mukdahancity.go.th/news/2569/by-law"
-
-
-async def _published_then_revised(world, o) -> tuple[Request, Request]:
+async def _published_then_revised(world, o) -> tuple[Request, Request, str]:
     """An item on the website, and its revision ("Update") approved and claimed by a webmaster."""
     owner = await Person.get(id=o.owner.person_id)
     old = await draft(world.rt, owner, end_in_days=None)
+    page = world.site.at(PAGE)
     await procedure.submit(world.rt, old.id, owner.id)
     await procedure.transition(world.rt, old.id, "approve", o.palad.person_id)
-    await procedure.transition(world.rt, old.id, "publish", o.web_tg.person_id, url=PAGE)
+    await procedure.transition(world.rt, old.id, "publish", o.web_tg.person_id, url=page)
     new = await start_revision(old.id)
     await Request.filter(id=new.id).update(certified=True)  # the owner certifies it again
     await procedure.submit(world.rt, new.id, owner.id)
@@ -147,16 +145,17 @@ async def _published_then_revised(world, o) -> tuple[Request, Request]:
     await o.palad.taps("อนุมัติ")
     new = await Request.get(id=new.id)
     card = [m for m in o.web_line.messages() if "รับงาน" in str(m["buttons"])][-1]
-    assert f"แทน {(await Request.get(id=old.id)).ref}" in card["text"] and PAGE in card["text"]
+    assert f"แทน {(await Request.get(id=old.id)).ref}" in card["text"] and page in card["text"]
     await o.web_line.taps("รับงาน")
     await o.web_line.taps("เผยแพร่แล้ว")
-    return await Request.get(id=old.id), new
+    return await Request.get(id=old.id), new, page
 
 
 async def test_revision_published_at_the_same_address_leaves_the_original_removed(world):
     o = await office(world)
-    old, new = await _published_then_revised(world, o)
-    await o.web_line.says(PAGE)
+    old, new, page = await _published_then_revised(world, o)
+    assert await put_online(world, new) == page  # the revision's file on the same page
+    await o.web_line.says(page)
     assert (await Request.get(id=new.id)).status == Status.PUBLISHED
     old = await Request.get(id=old.id)
     assert old.status == Status.REMOVED and old.removed_at is not None
@@ -171,8 +170,10 @@ async def test_revision_published_at_the_same_address_leaves_the_original_remove
 
 async def test_revision_at_another_address_asks_for_the_old_page_to_be_taken_down(world):
     o = await office(world)
-    old, new = await _published_then_revised(world, o)
-    await o.web_line.says(PAGE + "-v2")
+    old, new, page = await _published_then_revised(world, o)
+    await put_online(world, new)
+    world.site.page(PAGE + "-v2", title=new.title, links=[f"/files/{new.id}.pdf"])
+    await o.web_line.says(page + "-v2")
     assert (await Request.get(id=old.id)).status == Status.EXPIRED
     takedown = await Task.get(request_id=old.id, kind=TaskKind.TAKEDOWN)
     assert takedown.status == TaskStatus.OPEN

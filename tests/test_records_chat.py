@@ -14,7 +14,7 @@ from models.audit import AuditEvent
 from models.people import Person
 from models.request import Attachment, Request
 from tests import records_kit as kit
-from tests.test_decide_publish import office, pending
+from tests.test_decide_publish import office, pending, put_online
 
 LINK = re.compile(r"http://127\.0\.0\.1:8080(/\S+)")
 
@@ -95,7 +95,7 @@ async def test_report_in_chat_for_webmasters_with_this_months_completeness(world
     await o.palad.taps("อนุมัติ")
     await o.web_tg.taps("รับงาน")
     await o.web_tg.taps("เผยแพร่แล้ว")
-    await o.web_tg.says("https://www.mukdahancity.go.th/news/1")
+    await o.web_tg.says(await put_online(world, req))
 
     await o.web_tg.says("/report")
     answer = o.web_tg.last_text

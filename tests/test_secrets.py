@@ -18,7 +18,7 @@ from models.enums import Role, Status
 from models.request import Request
 from tests.emulators import line_signature, telegram_text_update
 from tests.harness import LINE_SECRET, LINE_TOKEN, TG_SECRET, TG_TOKEN, running_world
-from tests.test_decide_publish import PAGE
+from tests.test_decide_publish import put_online
 from tests.test_submit_flow import submit_everything
 
 
@@ -33,8 +33,9 @@ async def test_a_whole_lifecycle_logs_at_info_without_any_token_or_secret(db_url
         await palad.taps("อนุมัติ")
         await webmaster.taps("รับงาน")
         await webmaster.taps("เผยแพร่แล้ว")
-        await webmaster.says(PAGE)
-        assert (await Request.get(owner_id=owner.person_id)).status == Status.PUBLISHED
+        req = await Request.get(owner_id=owner.person_id)
+        await webmaster.says(await put_online(world, req))
+        assert (await Request.get(id=req.id)).status == Status.PUBLISHED
         logging.getLogger("bot.test").warning("retry with Bearer %s failed", LINE_TOKEN)
     log = caplog.text
     assert "sendMessage" in log  # the HTTP client did log every call (the URL carries the token)
@@ -68,6 +69,8 @@ async def test_set_webhook_registers_the_kept_secret(tmp_path):
             "WEBPUB_TELEGRAM_API_URL": f"{tg.url}/bot",
             "WEBPUB_DATA_DIR": str(tmp_path / "data"),
         }
+        code, _out, err = await webpub(tmp_path, env, "db", "upgrade")  # set-webhook reads people
+        assert code == 0, err
         code, _out, err = await webpub(
             tmp_path,
             env,
