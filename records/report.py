@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from core.runtime import Runtime
-from core.thaidate import THAI_MONTHS_SHORT, add_months, fiscal_year_range, format_date
+from core.thaidate import (
+    EN_MONTHS_SHORT,
+    THAI_MONTHS_SHORT,
+    add_months,
+    fiscal_year_range,
+    format_date,
+)
 from locales import N_, _, current_locale
 from models.enums import Status
 from models.request import Category, Decision, Request
@@ -38,20 +44,6 @@ OUTCOME_OF = {
     Status.REJECTED: "rejected",
     Status.WITHDRAWN: "withdrawn",
 }
-EN_MONTHS_SHORT = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 
 
 @dataclass
