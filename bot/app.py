@@ -156,7 +156,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     )
     app[OUTBOX] = outbox
     app[DEGRADED] = Degradation(app[CHANNELS], outbox.files)
-    app[INBOX] = InboxProcessor(rt, app[ROUTER], app[CHANNELS], outbox.wakeup, app[HEALTH])
+    app[INBOX] = InboxProcessor(rt, app[ROUTER], app[CHANNELS], outbox, app[HEALTH])
     yield
     for channel in app[CHANNELS].values():
         await channel.close()
@@ -177,6 +177,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    await app[OUTBOX].stop()
 
 
 async def _set_menus(app: web.Application) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F, Q
@@ -16,6 +17,7 @@ from bot.channels import AttachmentSource, Channel, Delivery
 from bot.health import Health
 from bot.loop import drain_forever
 from bot.metrics import Metrics
+from bot.pacing import QUEUED, URGENT, ChatPacer, Gate
 from core.events import SECRET, Outgoing
 from core.runtime import Runtime
 from models.enums import Channel as Platform
@@ -30,30 +32,13 @@ BACKOFF_BASE = 0.5  # seconds; doubles per failure, with jitter
 BACKOFF_CAP = 300.0  # seconds: through a long outage a message is tried every 5 minutes
 RETRY_WINDOW = timedelta(hours=24)  # without an org file; org.toml [delivery] retry_hours
 LINE_BATCH = 5  # LINE: messages per reply/push call
+REPLY_MARGIN = timedelta(seconds=3)  # a reply token this close to its end is not tried
+TELEGRAM_ROUND = 30  # Telegram notifications claimed per round: about one second's worth
+LINE_ROUND = 500
+DIRECT_WAIT = 1.5  # seconds a reply may wait for its chat's pace before the worker takes it
 REPORT_CHECK = timedelta(minutes=1)  # how often the worker looks for deaths to report
+STALE_CHECK = timedelta(seconds=10)  # how often it looks for rows left sending by a stop
 MAYBE_SENT = "may have been sent: no answer was recorded before the process stopped"
-
-
-class RateLimiter:
-    """A token bucket: at most `rate` sends per second, in bursts of `burst`."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens = float(burst)
-        self.stamp = asyncio.get_running_loop().time()
-        self.lock = asyncio.Lock()
-
-    async def take(self) -> None:
-        async with self.lock:
-            loop = asyncio.get_running_loop()
-            while True:
-                now = loop.time()
-                self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-                self.stamp = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                await asyncio.sleep((1 - self.tokens) / self.rate)
 
 
 def backoff(failures: int) -> float:
@@ -63,14 +48,20 @@ def backoff(failures: int) -> float:
 
 
 class OutboxWorker:
-    """Sends what the outbox holds; any instance may run one, rows are claimed conditionally."""
+    """Sends what the outbox holds; any instance may run one, rows are claimed conditionally.
+
+    Two ways out, through the same gates, answers first: `send_claimed` sends the replies the
+    inbox wrote already claimed, the moment their transaction commits; the worker's rounds
+    send the rest (notifications, retries, whatever a stopped process left). Outcomes are
+    recorded in shared transactions, one commit for many sends.
+    """
 
     def __init__(
         self,
         channels: dict[str, Channel],
         files: AttachmentSource,
         metrics: Metrics | None = None,
-        concurrency: int = 16,
+        concurrency: int = 64,
         send_timeout: float = 20.0,
         *,
         rt: Runtime | None = None,
@@ -86,11 +77,18 @@ class OutboxWorker:
         )
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._report_check: datetime | None = None  # next look for deaths to report
+        self._stale_check: datetime | None = None  # next look for rows a stopped process left
         self.wakeup = asyncio.Event()
         self.concurrency = asyncio.Semaphore(concurrency)
         self.send_timeout = send_timeout
-        # Telegram: about 30 messages a second to different chats (Bots FAQ); LINE: 2,000 req/s.
-        self.limits = {"telegram": RateLimiter(30, 30), "line": RateLimiter(500, 100)}
+        # Telegram: about 30 messages a second to different chats and one a second to a chat
+        # (Bots FAQ), kept a little under; LINE: 2,000 requests a second for reply and push.
+        self.limits = {"telegram": Gate(29), "line": Gate(2000)}
+        self.pacer = ChatPacer()
+        self.in_flight: set[int] = set()  # rows this process is sending now
+        self._chains: dict[tuple[str, str], asyncio.Task[bool]] = {}
+        self._settling: list[tuple[Callable[[], Awaitable[None]], asyncio.Future[None]]] = []
+        self._settler: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Work until cancelled; wakes on new rows and looks again twice a second regardless."""
@@ -113,41 +111,181 @@ class OutboxWorker:
         return sum(len(b) for b in batches)
 
     async def _send_and_settle(self, batch: list[OutboxMessage], now: datetime) -> None:
-        result = await self._send(batch)
-        async with in_transaction():
-            await self._settle(batch, result, now)
+        try:
+            result = await self._send(batch, URGENT if batch[0].priority == 0 else QUEUED)
+            await self._record(lambda: self._settle(batch, result, now))
+        finally:
+            self.in_flight.difference_update(r.id for r in batch)
+
+    # -- replies straight from the inbox ------------------------------------------------------
+
+    def send_claimed(self, rows: list[OutboxMessage]) -> list[asyncio.Task[bool]]:
+        """Send replies the inbox wrote claimed, now that their transaction has committed;
+        each chat's go after whatever this process is still sending to that chat."""
+        chats: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            chats[(row.channel.value, row.chat_id)].append(row)
+            self.in_flight.add(row.id)
+        tasks = []
+        for key, queue in chats.items():
+            task = asyncio.create_task(self._chain(self._chains.get(key), key, _calls(queue)))
+            self._chains[key] = task
+            task.add_done_callback(functools.partial(self._chain_done, key))
+            tasks.append(task)
+        return tasks
+
+    def _chain_done(self, key: tuple[str, str], task: asyncio.Task[bool]) -> None:
+        if self._chains.get(key) is task:
+            del self._chains[key]
+
+    async def sent(self) -> None:
+        """Wait until every reply handed over by `send_claimed` has been sent or handed back."""
+        while self._chains:
+            await asyncio.gather(*list(self._chains.values()), return_exceptions=True)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """At shutdown: let the replies on their way finish for a moment, then stop them (a row
+        left sending is sent again by the next process)."""
+        try:
+            await asyncio.wait_for(self.sent(), grace)
+        except TimeoutError:
+            for task in list(self._chains.values()):
+                task.cancel()
+        if self._settler is not None:
+            await asyncio.gather(self._settler, return_exceptions=True)
+
+    async def _chain(
+        self,
+        before: asyncio.Task[bool] | None,
+        key: tuple[str, str],
+        calls: list[list[OutboxMessage]],
+    ) -> bool:
+        """Send one chat's calls in order; once one is not delivered, the rest wait in the
+        outbox behind it. True when all of them went out."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        delivered = True
+        if before is not None:
+            delivered = await asyncio.gather(before, return_exceptions=True) == [True]
+        for batch in calls:
+            try:
+                wait = self.pacer.wait(key[1]) if key[0] == "telegram" else 0.0
+                late = loop.time() + wait - started > self.send_timeout
+                if not delivered or wait > DIRECT_WAIT or late:
+                    await self._record(lambda b=batch, w=wait: self._hand_back(b, w))
+                    delivered = False
+                    continue
+                if wait:
+                    await asyncio.sleep(wait)
+                result = await self._send(batch, URGENT)
+                await self._record(lambda b=batch, r=result: self._settle(b, r, self.clock()))
+                delivered = result.ok
+            except Exception:
+                log.exception("sending replies %s failed", [r.id for r in batch])
+                delivered = False
+            finally:
+                self.in_flight.difference_update(r.id for r in batch)
+        return delivered
+
+    async def _hand_back(self, batch: list[OutboxMessage], wait: float) -> None:
+        """Replies not sent at once (an earlier one failed, or the chat must slow down) are left
+        to the worker's rounds, which keep the chat's order."""
+        await OutboxMessage.filter(
+            id__in=[r.id for r in batch], status=OutboxStatus.SENDING
+        ).update(
+            status=OutboxStatus.PENDING,
+            attempts=F("attempts") - 1,
+            next_attempt_at=self.clock() + timedelta(seconds=wait),
+        )
+        self.wakeup.set()
+
+    async def _record(self, write: Callable[[], Awaitable[None]]) -> None:
+        """Write an outcome in a transaction shared with the outcomes arriving meanwhile."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._settling.append((write, done))
+        if self._settler is None or self._settler.done():
+            self._settler = asyncio.create_task(self._record_all())
+        await done
+
+    async def _record_all(self) -> None:
+        while self._settling:
+            work, self._settling = self._settling, []
+            try:
+                async with in_transaction():
+                    for write, _done in work:
+                        await write()
+            except Exception as exc:
+                for _write, done in work:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _write, done in work:
+                if not done.done():
+                    done.set_result(None)
+
+    # -- the worker's rounds ------------------------------------------------------------------
 
     async def _claim(self, now: datetime) -> list[list[OutboxMessage]]:
+        if self._stale_check is None or now >= self._stale_check:
+            self._stale_check = now + STALE_CHECK
+            async with in_transaction():
+                await self._recover_stale(now)
+        if not await _anything_due(now):
+            return []  # the usual case between bursts: no write transaction at all
         async with in_transaction() as connection:
             if connection.capabilities.dialect == "postgres":
                 # Claimers on several instances take turns; SQLite's BEGIN IMMEDIATE already does.
                 await connection.execute_query("SELECT pg_advisory_xact_lock(7340401)")
-            # Rows left sending by a process that stopped: sent again (LINE pushes carry
-            # their retry key; Telegram has none, so the row says it may have been sent).
-            stale = now - timedelta(seconds=2 * self.send_timeout)
-            await OutboxMessage.filter(
-                status=OutboxStatus.SENDING, next_attempt_at__lt=stale, channel=Platform.TELEGRAM
-            ).update(status=OutboxStatus.PENDING, maybe_sent=True, last_error=MAYBE_SENT)
-            await OutboxMessage.filter(
-                status=OutboxStatus.SENDING, next_attempt_at__lt=stale
-            ).update(status=OutboxStatus.PENDING)
             rows = (
                 await OutboxMessage.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])
                 .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-                .order_by("id")
+                .order_by("priority", "id")
                 .limit(500)
             )
             chats: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
             for row in rows:
                 chats[(row.channel.value, row.chat_id)].append(row)
-            batches = []
-            for (channel, _chat), queue in chats.items():
+            budget = {"telegram": TELEGRAM_ROUND}
+            batches: list[list[OutboxMessage]] = []
+            for (channel, chat), queue in chats.items():
                 head = queue[0]
                 if head.status == OutboxStatus.SENDING:
                     continue  # an earlier message of this chat is on its way: keep the order
                 if head.next_attempt_at is not None and head.next_attempt_at > now:
                     continue
-                batch = self._batch(channel, queue, now)
+                if budget.get(channel, LINE_ROUND) <= 0:
+                    continue  # the rest wait for the next round: no row sits claimed for long
+                if channel == "telegram" and self.pacer.wait(chat) > 0:
+                    continue
+                budget[channel] = budget.get(channel, LINE_ROUND) - 1
+                batches.append(self._batch(channel, queue, now))
+            await self._mark_sending(batches, now)
+        return batches
+
+    async def _recover_stale(self, now: datetime) -> None:
+        """Rows left sending by a process that stopped: sent again (LINE pushes carry their
+        retry key; Telegram has none, so the row says it may have been sent)."""
+        stale = OutboxMessage.filter(
+            status=OutboxStatus.SENDING,
+            next_attempt_at__lt=now - timedelta(seconds=2 * self.send_timeout),
+        )
+        if self.in_flight:
+            stale = stale.exclude(id__in=list(self.in_flight))
+        await stale.filter(channel=Platform.TELEGRAM).update(
+            status=OutboxStatus.PENDING, maybe_sent=True, last_error=MAYBE_SENT
+        )
+        await stale.update(status=OutboxStatus.PENDING)
+
+    async def _mark_sending(self, batches: list[list[OutboxMessage]], now: datetime) -> None:
+        """One statement for all the single sends; a shared call takes its head's key and token."""
+        singles = [b[0].id for b in batches if len(b) == 1]
+        if singles:
+            await OutboxMessage.filter(id__in=singles).update(
+                status=OutboxStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now
+            )
+        for batch in batches:
+            head = batch[0]
+            if len(batch) > 1:
                 await OutboxMessage.filter(id__in=[r.id for r in batch]).update(
                     status=OutboxStatus.SENDING,
                     attempts=F("attempts") + 1,
@@ -155,8 +293,7 @@ class OutboxWorker:
                     retry_key=head.retry_key,
                     reply_token=head.reply_token,
                 )
-                batches.append(batch)
-        return batches
+            self.in_flight.update(r.id for r in batch)
 
     @staticmethod
     def _batch(channel: str, queue: list[OutboxMessage], now: datetime) -> list[OutboxMessage]:
@@ -168,9 +305,7 @@ class OutboxWorker:
         head = queue[0]
         if channel != "line":
             return [head]
-        for row in queue:
-            if row.reply_token and row.reply_until and row.reply_until < now:
-                row.reply_token = None  # too old to use: it becomes a push
+        _drop_late_tokens(queue, now)
         batch = [head]
         for row in queue[1:LINE_BATCH]:
             if row.status != OutboxStatus.PENDING or row.reply_token != head.reply_token:
@@ -184,12 +319,15 @@ class OutboxWorker:
             batch.append(row)
         return batch
 
-    async def _send(self, batch: list[OutboxMessage]) -> Delivery:
+    async def _send(self, batch: list[OutboxMessage], priority: int) -> Delivery:
         channel = self.channels.get(batch[0].channel.value)
         if channel is None:
             return Delivery(ok=True)  # sandbox and platforms switched off: nothing to send
+        await self.limits.get(channel.name, self.limits["line"]).take(priority)
+        if channel.name == "telegram":
+            self.pacer.sent(batch[0].chat_id)
         async with self.concurrency:
-            await self.limits.get(channel.name, self.limits["line"]).take()
+            _drop_late_tokens(batch, self.clock())
             await self._resolve_edit(batch)
             try:
                 return await asyncio.wait_for(
@@ -226,9 +364,10 @@ class OutboxWorker:
                 used_push=result.used_push,
                 last_error="",
             )
-            await OutboxMessage.filter(id__in=ids[1:]).update(
-                status=OutboxStatus.SENT, sent_at=now, used_push=result.used_push
-            )
+            if len(ids) > 1:
+                await OutboxMessage.filter(id__in=ids[1:]).update(
+                    status=OutboxStatus.SENT, sent_at=now, used_push=result.used_push
+                )
             await _forget_codes(batch)
             return
         error = result.error[:2000]
@@ -293,6 +432,41 @@ class OutboxWorker:
             )
             rerouted = True
         return rerouted
+
+
+async def _anything_due(now: datetime) -> bool:
+    """Is any row waiting to be sent now? One read, outside any transaction."""
+    return (
+        await OutboxMessage.filter(status=OutboxStatus.PENDING)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .exists()
+    )
+
+
+def _drop_late_tokens(rows: list[OutboxMessage], now: datetime) -> None:
+    """A reply token that cannot make its window is never tried: the row goes as a push."""
+    for row in rows:
+        if row.reply_token and row.reply_until and row.reply_until < now + REPLY_MARGIN:
+            row.reply_token = None
+
+
+def _calls(queue: list[OutboxMessage]) -> list[list[OutboxMessage]]:
+    """One chat's replies as platform calls: on LINE, the rows of one reply token together."""
+    calls: list[list[OutboxMessage]] = []
+    for row in queue:
+        last = calls[-1] if calls else None
+        if (
+            last is not None
+            and row.channel == Platform.LINE
+            and row.reply_token
+            and last[0].reply_token == row.reply_token
+            and len(last) < LINE_BATCH
+        ):
+            last.append(row)
+        else:
+            calls.append([row])
+    return calls
 
 
 CODE_WIPED = "(a one-time code was sent here; it is not kept after delivery)"

@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import Case, F, Q, When
 from tortoise.transactions import in_transaction
 
 from bot.channels import Channel, RawEvent
+from bot.delivery import OutboxWorker
 from bot.health import Health
 from bot.loop import drain_forever
 from bot.menus import set_person_menus
+from bot.pacing import Gate
 from core.events import Incoming, Outgoing
 from core.runtime import Runtime
 from handlers.base import Context, Upload
@@ -25,11 +28,12 @@ from handlers.routing import Router
 from intake.files import FileRefused, inspect_file, refuse_declared_size, store_file
 from locales import _, pick_locale, using_locale
 from models.enrol import looks_like_code
-from models.enums import InboxStatus
+from models.enums import Channel as Platform
+from models.enums import InboxStatus, OutboxStatus
 from models.faults import is_transient, patience
-from models.messaging import InboxEvent
-from models.people import Identity, Person
-from notices.outbox import enqueue_reply
+from models.messaging import REPLY_PRIORITY, InboxEvent, OutboxMessage
+from models.people import Identity
+from notices.outbox import LINE_REPLY_WINDOW, enqueue_reply, watching
 
 log = logging.getLogger(__name__)
 
@@ -41,31 +45,48 @@ FETCH_SECONDS = 20  # how long the sign lasts while a file is fetched (it ends a
 INBOX_RETRY_WINDOW = timedelta(hours=2)
 BACKOFF_FIRST = 1.0  # seconds
 BACKOFF_CAP = 300.0  # seconds
-WAITING_SCAN = 200  # put-off events looked at to keep each chat's order
+LINE_SIGNS_PER_SECOND = 100  # LINE's rate for the loading animation
+LANES = 4  # runs of events handled at once (on PostgreSQL, each on its own connection)
+BATCH = 50  # events handled in one transaction
+PEEK = 200  # due events looked at per round
+KEYS_SCAN = 2000  # waiting events of the same chats and senders looked at to keep their order
 
 
 class InboxProcessor:
-    """Takes recorded events in order and runs the conversation for each."""
+    """Takes recorded events oldest first and runs the conversation for each.
+
+    Several lanes work at once. An event waits only for the earlier events of its own chat and
+    its own sender: a lane takes a run of events whose keys no other lane holds and handles them
+    in one transaction (one commit for many), in order. On PostgreSQL the rows are taken with
+    FOR UPDATE SKIP LOCKED, so several instances share the work without waiting on each other.
+    The replies the events cause are written already claimed and sent the moment the
+    transaction commits, not on the outbox worker's next round.
+    """
 
     def __init__(
         self,
         rt: Runtime,
         router: Router,
         channels: dict[str, Channel],
-        on_replies: asyncio.Event,
+        outbox: OutboxWorker,
         health: Health | None = None,
+        lanes: int = LANES,
     ) -> None:
         self.rt = rt
         self.router = router
         self.channels = channels
+        self.outbox = outbox
         self.health = health or Health()
+        self.lanes = lanes
         self.patience = 15.0  # seconds a handler's transaction waits for the database
         self.wakeup = asyncio.Event()
-        self.outbox_wakeup = on_replies
         self._waiting: list[tuple[list[InboxEvent], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self.slow_step = SLOW_STEP
         self._side_calls: set[asyncio.Task[object]] = set()
+        self._busy: Counter[str] = Counter()  # chat and sender keys being handled here
+        self._signs = Gate(LINE_SIGNS_PER_SECOND)
+        self.handled = 0  # events this processor has handled (or set aside) since it started
 
     async def accept(self, channel: str, events: list[RawEvent]) -> None:
         """Record verified events durably before the webhook is answered.
@@ -73,7 +94,7 @@ class InboxProcessor:
         Concurrent webhooks share one transaction (group commit): one fsync for many events.
         A repeated event id is ignored by the unique index, so a redelivery is stored once.
         """
-        rows = [InboxEvent(channel=channel, event_id=e.event_id, payload=e.data) for e in events]
+        rows = [_recorded(channel, e) for e in events]
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((rows, done))
         if self._flusher is None or self._flusher.done():
@@ -101,60 +122,211 @@ class InboxProcessor:
     async def run(self) -> None:
         """Work until cancelled; wakes on new events and looks again every second regardless."""
         try:
-            await drain_forever(
-                self.process_batch,
-                self.wakeup,
-                idle=1.0,
-                name="inbox",
-                on_fault=self.health.failed,
+            await asyncio.gather(
+                *(
+                    drain_forever(
+                        self.process_batch,
+                        self.wakeup,
+                        idle=1.0,
+                        name="inbox",
+                        on_fault=self.health.failed,
+                    )
+                    for _lane in range(self.lanes)
+                )
             )
         finally:
             for task in list(self._side_calls):
                 task.cancel()
 
-    async def process_batch(self, limit: int = 16, now: datetime | None = None) -> int:
-        """Handle the oldest due events, each in a transaction of its own; returns how many
-        were handled, set aside or put off.
+    async def idle(self) -> None:
+        """Wait until the replies and side calls started so far are done (for tests)."""
+        await self.outbox.sent()
+        while self._side_calls:
+            await asyncio.gather(*list(self._side_calls), return_exceptions=True)
 
-        Short transactions keep the database free for webhooks being accepted meanwhile; files
-        are fetched before the transaction begins, so network time holds no lock. An event
-        put off after a fault holds back the later events of its chat, so a conversation's
-        steps keep their order.
+    async def process_batch(self, limit: int = BATCH, now: datetime | None = None) -> int:
+        """Handle a run of the oldest due events; returns how many were handled, set aside or
+        put off.
+
+        While the platforms' reply windows are open their events come first: under overload,
+        an answer that can still be a free reply is not made to wait behind one that is
+        already too late for it. Files are fetched before any transaction begins (network
+        time holds no lock), each such event's chat apart from the rest.
         """
         now = now or datetime.now(UTC)
+        rows = await self._take(now, limit)
+        if not rows:
+            return 0
+        events = [(row, self._incoming(row)) for row in rows]
+        fast, slow = _split_slow(events)
+        if slow:
+            self._background(self._apart(slow, now))
+        try:
+            handled = await self._handle_together(fast, now) if fast else 0
+        finally:
+            self._release([row for row, _incoming in fast])
+            self.wakeup.set()  # the other lanes may take what these keys held back
+        return handled + len(slow)
+
+    async def _take(self, now: datetime, limit: int) -> list[InboxEvent]:
+        """The due events this lane may handle now, oldest first, their keys marked busy.
+
+        Only ids and keys are read to choose; whole rows only for the events taken.
+        """
+        cutoff = now - LINE_REPLY_WINDOW
+        late = Case(When(Q(channel=Platform.LINE, received_at__lt=cutoff), then="1"), default="0")
         due = (
             await InboxEvent.filter(status=InboxStatus.RECEIVED)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .order_by("id")
-            .limit(limit)
+            .annotate(late=late)
+            .order_by("late", "id")
+            .limit(PEEK)
+            .values_list("id", "chat_key", "user_key")
         )
         if not due:
-            return 0
-        held = (
-            await InboxEvent.filter(
-                status=InboxStatus.RECEIVED, next_attempt_at__gt=now, id__lt=due[-1].id
-            )
+            return []
+        waiting = (
+            await InboxEvent.filter(status=InboxStatus.RECEIVED, id__lte=max(d[0] for d in due))
+            .filter(Q(chat_key__in={d[1] for d in due}) | Q(user_key__in={d[2] for d in due}))
             .order_by("id")
-            .limit(WAITING_SCAN)
+            .limit(KEYS_SCAN)
+            .values_list("id", "chat_key", "user_key")
         )
-        blocked: dict[tuple[str, str], int] = {}
-        for row in held:
-            blocked.setdefault(self._chat_key(row), row.id)
-        worked = 0
-        for row in due:
-            key = self._chat_key(row)
-            if blocked.get(key, row.id) < row.id:
-                continue  # an earlier event of this chat waits for a fault to pass
-            worked += 1
-            if not await self._process(row, now):
-                blocked.setdefault(key, row.id)
-        return worked
+        taken = _runs(waiting, {d[0] for d in due}, set(self._busy), limit)
+        for _id, chat, user in waiting:
+            if _id in taken:
+                self._busy.update((chat, user))
+        if not taken:
+            return []
+        rows = await InboxEvent.filter(id__in=taken).order_by("id")
+        gone = taken - {row.id for row in rows}  # purged meanwhile: nothing to hold for them
+        self._release_keys([(c, u) for i, c, u in waiting if i in gone])
+        return rows
 
-    async def _process(self, row: InboxEvent, now: datetime) -> bool:
-        """One event, start to end; False when it was put off to try again later."""
-        incoming: Incoming | None = None
+    def _release(self, rows: list[InboxEvent]) -> None:
+        self._release_keys([(row.chat_key, row.user_key) for row in rows])
+
+    def _release_keys(self, keys: list[tuple[str, str]]) -> None:
+        for chat, user in keys:
+            self._busy.subtract((chat, user))
+        self._busy = +self._busy  # drop the keys at zero
+
+    def _incoming(self, row: InboxEvent) -> Incoming | None:
+        channel = self.channels.get(row.channel.value)
+        return channel.to_incoming(row.payload) if channel is not None else None
+
+    async def _apart(self, events: list[tuple[InboxEvent, Incoming | None]], now: datetime) -> None:
+        """Events that fetch a file first, handled beside the lane, their keys held till done."""
         try:
-            row, channel, incoming, upload = await self._prepare(row)
+            await self._one_by_one(events, now)
+        finally:
+            self._release([row for row, _incoming in events])
+            self.wakeup.set()
+
+    async def _handle_together(
+        self, events: list[tuple[InboxEvent, Incoming | None]], now: datetime
+    ) -> int:
+        """Events of different chats (and runs of one chat's) in one transaction; when any of
+        them fails, the transaction is undone and each is handled on its own."""
+        slow = asyncio.get_running_loop().call_later(
+            self.slow_step, self._show_working_all, events, SLOW_SECONDS
+        )
+        try:
+            with patience(self.patience), watching() as written:
+                async with in_transaction():
+                    done, contexts = await self._handle_owned(events)
+        except Exception as exc:
+            log.info("a run of %d events failed together (%s); each on its own", len(events), exc)
+            return await self._one_by_one(events, now)
+        finally:
+            slow.cancel()
+        self.health.wrote()
+        self.handled += len(done)
+        await self._after_commit(done, contexts, written)
+        return len(events)
+
+    async def _one_by_one(
+        self, events: list[tuple[InboxEvent, Incoming | None]], now: datetime
+    ) -> int:
+        """Events each in a transaction of their own, in order; an event put off keeps the
+        later events of its chat and sender back."""
+        held: set[str] = set()
+        for row, incoming in events:
+            if row.chat_key in held or row.user_key in held:
+                continue
+            if not await self._process(row, incoming, now):
+                held.update((row.chat_key, row.user_key))
+        return len(events)
+
+    async def _handle_owned(
+        self, events: list[tuple[InboxEvent, Incoming | None]]
+    ) -> tuple[list[tuple[InboxEvent, Incoming | None]], list[Context | None]]:
+        """Inside the transaction: lock what is still ours, run each flow, mark them done."""
+        ids = [row.id for row, _incoming in events]
+        locked = (
+            await InboxEvent.filter(id__in=ids, status=InboxStatus.RECEIVED)
+            .select_for_update(skip_locked=True)
+            .only("id")
+        )  # (values_list would drop the FOR UPDATE)
+        owned = {row.id for row in locked}
+        done = _owned_runs(events, owned)
+        chats = {incoming.chat for _row, incoming in done if incoming is not None}
+        unsent = await self._unsent_replies(chats)
+        contexts: list[Context | None] = []
+        for row, incoming in done:
+            if incoming is None:
+                contexts.append(None)
+                continue
+            claim = (incoming.channel, incoming.chat) not in unsent
+            contexts.append(await self._run_flow(row, incoming, None, claim=claim))
+        if done:
+            await InboxEvent.filter(id__in=[row.id for row, _incoming in done]).update(
+                status=InboxStatus.DONE, processed_at=datetime.now(UTC), attempts=F("attempts") + 1
+            )
+        return done, contexts
+
+    async def _unsent_replies(self, chats: set[str]) -> set[tuple[str, str]]:
+        """Chats with replies still waiting that this process is not sending itself: new
+        replies there queue behind them instead of being sent at once."""
+        if not chats:
+            return set()
+        rows = await OutboxMessage.filter(
+            status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING],
+            priority=REPLY_PRIORITY,
+            chat_id__in=list(chats),
+        ).values_list("id", "channel", "chat_id")
+        return {
+            (str(channel), chat) for id_, channel, chat in rows if id_ not in self.outbox.in_flight
+        }
+
+    async def _after_commit(
+        self,
+        done: list[tuple[InboxEvent, Incoming | None]],
+        contexts: list[Context | None],
+        written: list[OutboxMessage],
+    ) -> None:
+        """The transaction is in: send its replies, wake the worker for the rest, answer taps."""
+        claimed = [row for row in written if row.status == OutboxStatus.SENDING]
+        if claimed:
+            self.outbox.send_claimed(claimed)
+        if len(claimed) < len(written):
+            self.outbox.wakeup.set()
+        taps = []
+        for (row, incoming), ctx in zip(done, contexts, strict=True):
+            if ctx is None or incoming is None:
+                continue
+            if ctx.menus:  # in the background: a slow Telegram must not hold up the inbox
+                self._background(set_person_menus(self.rt, self.channels, ctx.menus))
+            channel = self.channels.get(row.channel.value)
+            if incoming.kind == "button" and channel is not None:
+                taps.append(channel.acknowledge(incoming, ctx.notice))
+        if taps:
+            await asyncio.gather(*taps, return_exceptions=True)
+
+    async def _process(self, row: InboxEvent, incoming: Incoming | None, now: datetime) -> bool:
+        """One event, start to end; False when it was put off to try again later."""
+        try:
+            row, channel, incoming, upload = await self._prepare(row, incoming)
             if channel is None or incoming is None:
                 await InboxEvent.filter(id=row.id).update(status=InboxStatus.DONE, processed_at=now)
                 return True
@@ -164,7 +336,7 @@ class InboxProcessor:
                     self.slow_step, self._show_working, channel, incoming, SLOW_SECONDS
                 )
             try:
-                with patience(self.patience):
+                with patience(self.patience), watching() as written:
                     async with in_transaction():
                         ctx = await self._handle(row, incoming, upload)
             finally:
@@ -179,21 +351,10 @@ class InboxProcessor:
             await self._set_aside(row, incoming, _reason(exc))
             return True
         self.health.wrote()
-        if ctx is None:
-            return True
-        if ctx.replies:
-            self.outbox_wakeup.set()
-        if ctx.menus:  # in the background: a slow Telegram must not hold up the inbox
-            self._background(set_person_menus(self.rt, self.channels, ctx.menus))
-        if incoming.kind == "button":
-            await channel.acknowledge(incoming, ctx.notice)
+        if ctx is not None:
+            self.handled += 1
+            await self._after_commit([(row, incoming)], [ctx], written)
         return True
-
-    def _chat_key(self, row: InboxEvent) -> tuple[str, str]:
-        """Which conversation an event belongs to (its own, when it cannot be read)."""
-        channel = self.channels.get(row.channel.value)
-        incoming = channel.to_incoming(row.payload) if channel is not None else None
-        return (row.channel.value, incoming.chat if incoming else f"#{row.id}")
 
     async def _put_off(
         self, row: InboxEvent, incoming: Incoming | None, exc: BaseException, now: datetime
@@ -221,11 +382,11 @@ class InboxProcessor:
         )
 
     async def _prepare(
-        self, row: InboxEvent
+        self, row: InboxEvent, incoming: Incoming | None
     ) -> tuple[InboxEvent, Channel | None, Incoming | None, Upload | None]:
-        """Parse the stored event and fetch a file an enrolled person sent."""
+        """Read the profile language of someone enrolling, and fetch a file an enrolled
+        person sent."""
         channel = self.channels.get(row.channel.value)
-        incoming = channel.to_incoming(row.payload) if channel is not None else None
         upload = None
         if channel is not None and incoming is not None and _enrols(incoming):
             # A code from someone new: their account's language, read before the transaction.
@@ -253,9 +414,20 @@ class InboxProcessor:
                     )
         return row, channel, incoming, upload
 
+    def _show_working_all(
+        self, events: list[tuple[InboxEvent, Incoming | None]], seconds: int
+    ) -> None:
+        """The run's transaction is slow: everyone waiting in it sees the sign."""
+        for row, incoming in events:
+            channel = self.channels.get(row.channel.value)
+            if channel is not None and incoming is not None:
+                self._show_working(channel, incoming, seconds)
+
     def _show_working(self, channel: Channel, incoming: Incoming, seconds: int) -> None:
-        """The slow-step timer fired: show the sign without waiting for it."""
-        self._background(show_working(channel, incoming, seconds))
+        """The slow-step timer fired: show the sign without waiting for it (LINE takes 100 of
+        these a second; past that the sign is left out)."""
+        if channel.name != "line" or self._signs.try_take():
+            self._background(show_working(channel, incoming, seconds))
 
     def _background(self, work: Coroutine[Any, Any, object]) -> None:
         """Platform calls nobody waits for (their failures are logged where they happen)."""
@@ -271,22 +443,28 @@ class InboxProcessor:
     async def _handle(
         self, row: InboxEvent, incoming: Incoming, upload: Upload | None
     ) -> Context | None:
-        """Run the flow, write its replies and mark the event done (inside the caller's transaction)."""
-        now = datetime.now(UTC)
+        """Claim one event and run its flow (inside the caller's transaction)."""
         claimed = await InboxEvent.filter(id=row.id, status=InboxStatus.RECEIVED).update(
-            status=InboxStatus.DONE, processed_at=now, attempts=F("attempts") + 1
+            status=InboxStatus.DONE, processed_at=datetime.now(UTC), attempts=F("attempts") + 1
         )
         if not claimed:
             return None  # another worker handled it first
-        identity = await Identity.get_or_none(
-            channel=incoming.channel, platform_user_id=incoming.user
+        unsent = await self._unsent_replies({incoming.chat})
+        claim = (incoming.channel, incoming.chat) not in unsent
+        return await self._run_flow(row, incoming, upload, claim=claim)
+
+    async def _run_flow(
+        self, row: InboxEvent, incoming: Incoming, upload: Upload | None, *, claim: bool
+    ) -> Context:
+        """Run the flow for an event and write its replies (inside the caller's transaction)."""
+        now = datetime.now(UTC)
+        identity = (
+            await Identity.filter(channel=incoming.channel, platform_user_id=incoming.user)
+            .select_related("person")
+            .first()
         )
         # Scoped to this organization: an account enrolled elsewhere is a stranger here.
-        person = (
-            await Person.get_or_none(id=identity.person_id, org_id=self.rt.org_id)
-            if identity
-            else None
-        )
+        person = identity.person if identity and identity.person.org_id == self.rt.org_id else None
         locale = pick_locale(
             person.locale if person else None, incoming.language, self.rt.default_locale
         )
@@ -304,7 +482,7 @@ class InboxProcessor:
                 refuse_deactivated(ctx)
             else:
                 await handle(self.router, ctx)
-        await write_replies(ctx)
+        await write_replies(ctx, received_at=row.received_at, claim=claim)
         return ctx
 
     async def _fetch(self, incoming: Incoming, channel: Channel | None) -> Upload:
@@ -356,7 +534,69 @@ class InboxProcessor:
                 Outgoing(text=sorry),
                 reply_token=incoming.reply_token,
             )
-        self.outbox_wakeup.set()
+        self.outbox.wakeup.set()
+
+
+def _recorded(channel: str, event: RawEvent) -> InboxEvent:
+    """The inbox row for a verified event, with the keys its order is kept by."""
+    chat = f"{channel}:{event.chat}" if event.chat else f"{channel}#{event.event_id}"
+    user = f"{channel}:{event.user}" if event.user else chat
+    return InboxEvent(
+        channel=channel,
+        event_id=event.event_id,
+        payload=event.data,
+        chat_key=chat[:120],
+        user_key=user[:120],
+    )
+
+
+def _runs(
+    waiting: list[tuple[int, str, str]], due: set[int], blocked: set[str], limit: int
+) -> set[int]:
+    """Which waiting events may be handled now: due, and no earlier event of the same chat or
+    sender left behind (not due, or held by another lane). `waiting` is in order of arrival."""
+    taken: set[int] = set()
+    blocked = set(blocked)
+    for id_, chat, user in waiting:
+        if len(taken) >= limit:
+            break
+        if id_ in due and chat not in blocked and user not in blocked:
+            taken.add(id_)
+        else:
+            blocked.update((chat, user))
+    return taken
+
+
+def _owned_runs(
+    events: list[tuple[InboxEvent, Incoming | None]], owned: set[int]
+) -> list[tuple[InboxEvent, Incoming | None]]:
+    """The events locked for us, each chat's and sender's only up to the first one another
+    instance holds."""
+    blocked: set[str] = set()
+    kept = []
+    for row, incoming in events:
+        if row.id in owned and row.chat_key not in blocked and row.user_key not in blocked:
+            kept.append((row, incoming))
+        else:
+            blocked.update((row.chat_key, row.user_key))
+    return kept
+
+
+def _split_slow(
+    events: list[tuple[InboxEvent, Incoming | None]],
+) -> tuple[list[tuple[InboxEvent, Incoming | None]], list[tuple[InboxEvent, Incoming | None]]]:
+    """Events that need the network before their transaction (a file, an enrolling code's
+    language), with every later event of their chats and senders, apart from the rest."""
+    fast, slow = [], []
+    keys: set[str] = set()
+    for row, incoming in events:
+        needs = incoming is not None and (incoming.file is not None or _enrols(incoming))
+        if needs or row.chat_key in keys or row.user_key in keys:
+            slow.append((row, incoming))
+            keys.update((row.chat_key, row.user_key))
+        else:
+            fast.append((row, incoming))
+    return fast, slow
 
 
 def refuse_deactivated(ctx: Context) -> None:
@@ -402,8 +642,9 @@ def inbox_backoff(attempts: int) -> float:
     return min(BACKOFF_CAP, BACKOFF_FIRST * 2 ** max(0, attempts - 1)) * random.uniform(0.5, 1.0)
 
 
-async def write_replies(ctx: Context) -> None:
-    """The flow's answers go to the outbox in the flow's own transaction."""
+async def write_replies(ctx: Context, *, received_at: datetime, claim: bool) -> None:
+    """The flow's answers go to the outbox in the flow's own transaction; `claim`ed, the inbox
+    sends them itself once it commits."""
     for message in ctx.replies:
         await enqueue_reply(
             ctx.incoming.channel,
@@ -411,4 +652,6 @@ async def write_replies(ctx: Context) -> None:
             message,
             reply_token=ctx.incoming.reply_token,
             person_id=ctx.person.id if ctx.person else None,
+            received_at=received_at,
+            claimed=claim,
         )

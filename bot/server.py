@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.boot import load_org
-from bot.channels import RawEvent
+from bot.channels.telegram import telegram_event
 from bot.keys import CHANNELS, INBOX
 from bot.secrets import TELEGRAM_SECRET_FILE
 from bot.settings import Settings
@@ -121,6 +121,6 @@ async def poll_telegram(app: web.Application) -> None:
             await asyncio.sleep(5)
             continue
         if updates:
-            await app[INBOX].accept("telegram", [RawEvent(str(u["update_id"]), u) for u in updates])
+            await app[INBOX].accept("telegram", [telegram_event(u) for u in updates])
         if updates:
             offset = max(u["update_id"] for u in updates) + 1

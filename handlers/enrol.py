@@ -155,7 +155,11 @@ def command_menu(roles: set[Role]) -> list[tuple[str, str]]:
 
 async def help_message(ctx: Context) -> str:
     """What this person can do: everyone's commands, then those of their roles."""
-    roles = await roles_of(ctx.person.id) if ctx.person is not None else {Role.STAFF}
+    roles = (
+        await roles_of(ctx.person.id, active=ctx.person.active)
+        if ctx.person is not None
+        else {Role.STAFF}
+    )
     common, extra = help_entries(roles)
     lines = [_("What you can do:"), *(line for _command, line in common)]
     if extra:

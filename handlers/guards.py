@@ -33,7 +33,8 @@ def refuse(ctx: Context, refusal: Refusal) -> None:
 
 async def require_role(ctx: Context, *roles: Role) -> None:
     """Refuse unless the person holds one of the roles (checked on every tap)."""
-    if ctx.person is None or not (await roles_of(ctx.person.id)) & set(roles):
+    held = await roles_of(ctx.person.id, active=ctx.person.active) if ctx.person else set()
+    if not held & set(roles):
         raise Refusal(_("Sorry, only {roles} can do this.").format(roles=role_names(roles)))
 
 

@@ -44,9 +44,12 @@ async def ensure_organization(org: OrgConfig) -> Organization:
     return row
 
 
-async def roles_of(person_id: int) -> set[Role]:
-    """A person's roles, staff included; none at all once they are deactivated."""
-    if not await Person.filter(id=person_id, active=True).exists():
+async def roles_of(person_id: int, *, active: bool | None = None) -> set[Role]:
+    """A person's roles, staff included; none at all once they are deactivated (`active`:
+    what the caller read of the person in this transaction, to spare a query)."""
+    if active is None:
+        active = await Person.filter(id=person_id, active=True).exists()
+    if not active:
         return set()
     rows = await RoleAssignment.filter(person_id=person_id).values_list("role", flat=True)
     return {Role(r) for r in rows} | {Role.STAFF}

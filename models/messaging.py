@@ -5,6 +5,9 @@ from tortoise.models import Model
 
 from models.enums import Channel, InboxStatus, OutboxStatus
 
+REPLY_PRIORITY = 0  # an answer to someone waiting in the conversation
+NOTICE_PRIORITY = 1  # a notification
+
 
 class OutboxMessage(Model):
     """One message to one chat, written in the transaction that caused it."""
@@ -13,6 +16,8 @@ class OutboxMessage(Model):
     person = fields.ForeignKeyField("models.Person", related_name="outbox", null=True)
     request = fields.ForeignKeyField("models.Request", related_name="outbox", null=True)
     kind = fields.CharField(max_length=40, default="reply")
+    # Answers in a conversation (REPLY) go out before notifications (NOTICE), always.
+    priority = fields.SmallIntField(default=NOTICE_PRIORITY)
     channel = fields.CharEnumField(Channel, max_length=10)
     chat_id = fields.CharField(max_length=100)
     payload = fields.JSONField()
@@ -41,6 +46,7 @@ class OutboxMessage(Model):
             ("status", "next_attempt_at"),
             ("channel", "chat_id", "status"),
             ("request_id", "channel"),  # the copies of a request's cards, to retire their buttons
+            ("status", "priority", "id"),  # what the worker sends next: replies first
         )
 
 
@@ -51,6 +57,9 @@ class InboxEvent(Model):
     channel = fields.CharEnumField(Channel, max_length=10)
     event_id = fields.CharField(max_length=100)
     payload = fields.JSONField()
+    # Who and where: an event waits only for earlier events of its own chat or sender.
+    chat_key = fields.CharField(max_length=120, default="")
+    user_key = fields.CharField(max_length=120, default="")
     status = fields.CharEnumField(InboxStatus, max_length=10, default=InboxStatus.RECEIVED)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)  # after a fault that can pass
@@ -61,7 +70,7 @@ class InboxEvent(Model):
     class Meta:
         table = "inbox_event"
         unique_together = (("channel", "event_id"),)
-        indexes = (("status", "received_at"),)
+        indexes = (("status", "received_at"), ("chat_key", "status"), ("user_key", "status"))
 
 
 class Dialog(Model):

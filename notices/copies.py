@@ -17,7 +17,7 @@ from locales import using_locale
 from models.enums import Channel, OutboxStatus
 from models.messaging import OutboxMessage
 from models.people import GroupChat, Person
-from notices.outbox import locale_of
+from notices.outbox import locale_of, write_row
 
 WEBMASTERS = "webmasters"
 LIVE = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)
@@ -82,7 +82,7 @@ async def retire_buttons(
 
 async def _to_chat_of(copy: OutboxMessage, message: Outgoing, *, kind: str) -> None:
     """A message to the chat a copy of a card went to, about the same request."""
-    await OutboxMessage.create(
+    await write_row(
         person_id=copy.person_id,
         request_id=copy.request_id,
         kind=kind,

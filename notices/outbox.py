@@ -8,20 +8,46 @@ from __future__ import annotations
 
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from core.events import Outgoing
 from locales import pick_locale, using_locale
 from models.directory import push_address
-from models.enums import Channel
-from models.messaging import OutboxMessage
+from models.enums import Channel, OutboxStatus
+from models.messaging import REPLY_PRIORITY, OutboxMessage
 from models.people import GroupChat, Identity, Person
 
 LINE_REPLY_WINDOW = timedelta(seconds=50)  # LINE: reply tokens are good for about one minute
 
+# The rows written in the current context, when someone watches (see `watching`).
+_written: ContextVar[list[OutboxMessage] | None] = ContextVar("outbox_written", default=None)
+
 # What a notice says, built in the recipient's locale (which it is given).
 Build = Callable[[str], Outgoing | Awaitable[Outgoing | None] | None]
+
+
+@contextmanager
+def watching() -> Iterator[list[OutboxMessage]]:
+    """Collect the outbox rows written inside: the inbox sends its claimed replies itself and
+    wakes the worker only for the rest."""
+    rows: list[OutboxMessage] = []
+    token = _written.set(rows)
+    try:
+        yield rows
+    finally:
+        _written.reset(token)
+
+
+async def write_row(**fields: Any) -> OutboxMessage:
+    row = await OutboxMessage.create(**fields)
+    watched = _written.get()
+    if watched is not None:
+        watched.append(row)
+    return row
 
 
 async def locale_of(person: Person, default: str) -> str:
@@ -63,18 +89,31 @@ async def enqueue_reply(
     person_id: int | None = None,
     request_id: int | None = None,
     kind: str = "reply",
+    received_at: datetime | None = None,
+    claimed: bool = False,
 ) -> OutboxMessage:
-    """An answer in the conversation, on the reply token while it lasts."""
-    return await OutboxMessage.create(
+    """An answer in the conversation, on the reply token while it lasts.
+
+    The token's window counts from when the webhook arrived (`received_at`). A `claimed` row
+    is written already being sent: the inbox sends it itself once its transaction commits.
+    """
+    now = datetime.now(UTC)
+    return await write_row(
         person_id=person_id,
         request_id=request_id,
         kind=kind,
+        priority=REPLY_PRIORITY,
         channel=Channel(channel),
         chat_id=chat_id,
         payload=message.to_dict(),
         reply_token=reply_token,
-        reply_until=datetime.now(UTC) + LINE_REPLY_WINDOW if reply_token else None,
+        reply_until=(received_at or now) + LINE_REPLY_WINDOW if reply_token else None,
         retry_key=str(uuid.uuid4()),
+        **(
+            {"status": OutboxStatus.SENDING, "attempts": 1, "next_attempt_at": now}
+            if claimed
+            else {}
+        ),
     )
 
 
@@ -93,7 +132,7 @@ async def enqueue_push(
     address = await push_address(person)
     if address is None:
         return None
-    return await OutboxMessage.create(
+    return await write_row(
         person_id=person.id,
         request_id=request_id,
         kind=kind,
@@ -109,7 +148,7 @@ async def enqueue_group(
     group: GroupChat, message: Outgoing, *, request_id: int | None, kind: str
 ) -> OutboxMessage:
     """One message to a group chat (on LINE a group push counts once per member)."""
-    return await OutboxMessage.create(
+    return await write_row(
         person_id=None,
         request_id=request_id,
         kind=kind,
@@ -124,7 +163,7 @@ async def enqueue_to_identity(
     identity: Identity, message: Outgoing, *, kind: str = "notice"
 ) -> OutboxMessage:
     """A notification to one platform account of a person, whatever their push address."""
-    return await OutboxMessage.create(
+    return await write_row(
         person_id=identity.person_id,
         kind=kind,
         channel=identity.channel,

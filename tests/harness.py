@@ -277,8 +277,11 @@ class World:
 
     async def pump(self, now: datetime | None = None) -> None:
         """Without background workers: handle what is due and deliver what is due, as at `now`."""
-        while (await self.inbox.process_batch(now=now)) + (await self.outbox.deliver_due(now)):
-            pass
+        while True:
+            worked = await self.inbox.process_batch(now=now)
+            await self.inbox.idle()  # the replies it sends itself, and the files it fetches
+            if not worked + await self.outbox.deliver_due(now):
+                break
 
     async def settle(self, within: float = 10.0) -> None:
         """Wait until every recorded event is handled and every due message delivered."""
@@ -361,6 +364,8 @@ async def running_world(
     """Emulators up, the app serving on a local port with its workers, torn down after."""
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
+    from bot.pacing import ChatPacer
+
     EXECUTOR_CACHE.clear()
     if not db_url.startswith("sqlite"):
         # Empty the shared PostgreSQL database before any worker starts and sees old rows.
@@ -383,6 +388,9 @@ async def running_world(
         world = World(line, tg, TestClient(TestServer(app)), settings, workers=workers)
         world.site = site
         await world.client.start_server()
+        # The emulators enforce no flood limits unless a test asks; the pace a real Telegram
+        # chat needs (bot/pacing.py) would only slow every conversation test down.
+        world.outbox.pacer = ChatPacer(per_second=1000.0, burst=1000)
         try:
             yield world
         finally:

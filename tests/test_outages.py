@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.delivery import RateLimiter
+from bot.pacing import ChatPacer, Gate
 from core.events import Outgoing
 from locales import using_locale
 from models.enums import Channel, OutboxStatus, Role
@@ -24,7 +24,8 @@ async def quiet_world(db_url, tmp_path):
 
     async with running_world(db_url, tmp_path / "data", workers=False) as world:
         # Hours of simulated retries in seconds: the per-second send limit is real time.
-        world.outbox.limits = {name: RateLimiter(1e6, 1000) for name in ("line", "telegram")}
+        world.outbox.limits = {name: Gate(10**6) for name in ("line", "telegram")}
+        world.outbox.pacer = ChatPacer(per_second=10**6, burst=10**6)
         yield world
 
 

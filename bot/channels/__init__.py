@@ -57,6 +57,8 @@ class RawEvent:
 
     event_id: str
     data: dict
+    chat: str = ""  # where it happened and who did it, read without the SDK: the inbox keeps
+    user: str = ""  # the order of each chat's and each sender's events by these
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ class LineChannel:
             if not isinstance(event_id, str) or not event_id:
                 canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False).encode()
                 event_id = "sha-" + hashlib.sha256(canonical).hexdigest()[:40]
-            found.append(RawEvent(event_id[:100], raw))
+            found.append(RawEvent(event_id[:100], raw, *line_keys(raw)))
         return found
 
     def to_incoming(self, data: dict) -> Incoming | None:
@@ -256,6 +256,14 @@ def _failure(exc: ApiException, *, replying: bool) -> Delivery:
     if status >= 500 or status == 0:
         return Delivery(ok=False, used_push=not replying, error=f"{status} {body}")
     return Delivery(ok=False, permanent=True, used_push=not replying, error=f"{status} {body}")
+
+
+def line_keys(raw: dict) -> tuple[str, str]:
+    """The chat and the sender of a raw event, as event_to_incoming reads them."""
+    source = raw.get("source")
+    source = source if isinstance(source, dict) else {}
+    user = str(source.get("userId") or "")
+    return str(source.get("groupId") or source.get("roomId") or user), user
 
 
 def event_to_incoming(event: Event, raw: dict) -> Incoming | None:

@@ -104,7 +104,7 @@ class TelegramChannel:
         data = parse_json(body)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise WebhookRejected(400, "malformed update: no update_id")
-        return [RawEvent(str(data["update_id"]), data)]
+        return [telegram_event(data)]
 
     def to_incoming(self, data: dict[str, Any]) -> Incoming | None:
         try:
@@ -262,6 +262,22 @@ def _seconds(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore")  # int vs timedelta deprecation in PTB 22
         value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def telegram_event(data: dict[str, Any]) -> RawEvent:
+    """An update as the inbox records it, with its chat and sender read off the dict (any
+    shape: a hostile update only loses its keys)."""
+    chat = user = ""
+    for key, part in data.items():
+        if key == "update_id" or not isinstance(part, dict):
+            continue
+        sender, where = part.get("from"), part.get("chat")
+        if not isinstance(where, dict) and isinstance(part.get("message"), dict):
+            where = part["message"].get("chat")
+        user = str(sender.get("id") or "") if isinstance(sender, dict) else ""
+        chat = str(where.get("id") or "") if isinstance(where, dict) else user
+        break
+    return RawEvent(str(data["update_id"]), data, chat[:100], user[:100])
 
 
 def update_to_incoming(update: Update) -> Incoming | None:

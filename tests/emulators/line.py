@@ -63,6 +63,7 @@ class LineMessage:
     time: float
     request_id: str
     sent_id: str
+    reply_token: str | None = None  # the token a reply used
 
     @property
     def type(self) -> str:
@@ -244,7 +245,9 @@ class LineEmulator(RichMenuEndpoints, EmulatorServer):
         token.used = True
         self.reply_count += 1
         request_id = new_request_id()
-        sent = self._deliver(token.chat, "reply", body["messages"], None, request_id)
+        sent = self._deliver(
+            token.chat, "reply", body["messages"], None, request_id, body["replyToken"]
+        )
         return json_response({"sentMessages": sent}, request_id=request_id)
 
     async def _push(self, request: web.Request) -> web.Response:
@@ -300,6 +303,7 @@ class LineEmulator(RichMenuEndpoints, EmulatorServer):
         messages: list[dict[str, Any]],
         retry_key: str | None,
         request_id: str,
+        reply_token: str | None = None,
     ) -> list[dict[str, str]]:
         """Record the message objects and return LINE's `sentMessages`."""
         sent = []
@@ -310,7 +314,9 @@ class LineEmulator(RichMenuEndpoints, EmulatorServer):
                 entry["quoteToken"] = uuid.uuid4().hex
             sent.append(entry)
             self._delivered.append(
-                LineMessage(chat, via, message, retry_key, self.clock(), request_id, sent_id)
+                LineMessage(
+                    chat, via, message, retry_key, self.clock(), request_id, sent_id, reply_token
+                )
             )
         return sent
 

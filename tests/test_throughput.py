@@ -1,0 +1,182 @@
+"""Throughput without disorder: several lanes keep each chat's order, replies go before
+notifications, a platform's 429 is waited out and nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.pacing import ChatPacer, Gate
+from core.events import Outgoing
+from models.enums import OutboxStatus
+from models.messaging import InboxEvent, OutboxMessage
+from models.people import Identity, Person
+from notices.outbox import enqueue_push
+from tests.emulators import line_text_event, telegram_text_update
+
+_examples = itertools.count(1)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(st.integers(min_value=0, max_value=4), min_size=2, max_size=40),
+    st.integers(min_value=1, max_value=12),
+)
+async def test_each_chat_gets_its_replies_in_its_own_order_with_several_lanes(world, chats, burst):
+    """Any interleaving of messages from five chats, arriving `burst` webhooks at a time while
+    four lanes handle them: every message answered once, each chat's answers in the order
+    its messages were recorded."""
+    assert world.inbox.lanes > 1
+    example = next(_examples)
+    users = [f"U{example:016x}{chat:016x}" for chat in range(5)]
+    events = [line_text_event(users[c], f"hello {n}", line=world.line) for n, c in enumerate(chats)]
+    for start in range(0, len(events), burst):
+        statuses = await asyncio.gather(
+            *(world.post_line(e) for e in events[start : start + burst])
+        )
+        assert set(statuses) == {200}
+    await world.settle(within=30)
+    for user in users:
+        recorded = await InboxEvent.filter(chat_key=f"line:{user}").order_by("id")
+        answered = [m.reply_token for m in world.line.messages(user)]
+        assert answered == [row.payload["replyToken"] for row in recorded], "out of order"
+
+
+async def test_two_instances_share_the_inbox_and_keep_each_chats_order(world):
+    """A second instance on the same database (its own lanes, its own outbox worker): both
+    take events, none is handled twice, each chat's answers stay in order."""
+    from bot.attachments import StoredAttachments
+    from bot.delivery import OutboxWorker
+    from bot.inbox import InboxProcessor
+    from bot.keys import CHANNELS, ROUTER
+
+    app = world.client.server.app
+    outbox = OutboxWorker(app[CHANNELS], StoredAttachments(world.rt), rt=world.rt)
+    outbox.pacer = world.outbox.pacer
+    second = InboxProcessor(world.rt, app[ROUTER], app[CHANNELS], outbox)
+    running = [asyncio.create_task(second.run()), asyncio.create_task(outbox.run())]
+    try:
+        users = [f"U{n:032x}" for n in range(900, 906)]
+        sent: dict[str, list[str]] = {user: [] for user in users}
+        for n in range(60):
+            user = users[(n * 7) % len(users)]
+            event = line_text_event(user, f"hello {n}", line=world.line)
+            sent[user].append(event["replyToken"])
+            assert await world.post_line(event) == 200
+            second.wakeup.set()
+        await world.settle(within=30)
+        await outbox.sent()
+    finally:
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+    for user in users:
+        answered = [m.reply_token for m in world.line.messages(user)]
+        assert answered == sent[user], "answered twice, lost or out of order"
+    assert second.handled > 0 and world.inbox.handled > 0
+    assert second.handled + world.inbox.handled == 60
+
+
+async def test_a_pasted_run_of_messages_is_answered_in_order(world):
+    """One person pasting twenty messages: all handled, each answer on its own token, in order."""
+    user = "U" + "7" * 32
+    events = [line_text_event(user, f"line {n}", line=world.line) for n in range(20)]
+    statuses = await asyncio.gather(*(world.post_line(e) for e in events[:1]))
+    for event in events[1:]:
+        statuses.append(await world.post_line(event))
+    assert statuses == [200] * 20
+    await world.settle(within=30)
+    answered = [m.reply_token for m in world.line.messages(user)]
+    assert list(dict.fromkeys(answered)) == [e["replyToken"] for e in events]
+    assert all(m.via == "reply" for m in world.line.messages(user))
+    handled = await InboxEvent.filter(chat_key=f"line:{user}").values_list("status", flat=True)
+    assert len(handled) == 20 and set(handled) == {"done"}
+
+
+async def _people_on_telegram(world, count: int) -> list[Person]:
+    people = []
+    for n in range(count):
+        person = await Person.create(org_id=world.rt.org_id, name=f"Reader {n}")
+        chat = str(8_100_000 + n)
+        await Identity.create(
+            person_id=person.id, channel="telegram", platform_user_id=chat, chat_id=chat
+        )
+        people.append(person)
+    return people
+
+
+async def test_a_reply_overtakes_notifications_already_queued(world):
+    """Twenty notifications wait for a slow platform (two a second); someone asks for /help
+    meanwhile: their answer goes out before the queue, not after it."""
+    asker = await world.enrol("Asker", on="telegram")
+    world.outbox.limits["telegram"] = Gate(2)
+    for person in await _people_on_telegram(world, 20):
+        await enqueue_push(person, Outgoing(text=f"Morning digest for {person.name}"))
+    world.outbox.wakeup.set()
+    await asyncio.sleep(0.6)  # the worker has taken the queue and is sending it
+    welcomed = len(world.tg.messages(int(asker.user)))
+    await world.post_telegram(telegram_text_update(int(asker.user), "/help"))
+    for _tick in range(500):  # up to 5 s; the queue alone would take 10
+        if len(world.tg.messages(int(asker.user))) > welcomed:
+            break
+        await asyncio.sleep(0.01)
+    assert len(world.tg.messages(int(asker.user))) > welcomed, "the answer did not come"
+    digests = [m for m in world.tg.messages() if "Morning digest" in (m.text or "")]
+    assert 1 <= len(digests) <= 6, f"{len(digests)} of 20 notifications went first"
+    assert await OutboxMessage.exclude(status=OutboxStatus.SENT).count() >= 14
+
+
+@pytest.fixture
+async def quiet_world(db_url, tmp_path):
+    """The bot without background workers: the test moves the clock and the outbox."""
+    from tests.harness import running_world
+
+    async with running_world(db_url, tmp_path / "data", workers=False) as world:
+        yield world
+
+
+async def test_a_429_on_a_reply_is_waited_out_and_the_chat_keeps_its_order(quiet_world):
+    """Telegram answers a reply with 429 retry_after=20: nothing is sent to that chat again
+    before 20 s (simulated), the next answer waits behind it, and both arrive, in order,
+    with no failure counted."""
+    world = quiet_world
+    clock = {"now": datetime.now(UTC)}
+    world.outbox.clock = lambda: clock["now"]
+    world.outbox.pacer = ChatPacer(clock=lambda: clock["now"].timestamp())
+    asker = await world.enrol("Asker", on="telegram", language="en")
+    welcomed = len(world.tg.messages(int(asker.user)))
+    world.tg.retry_after = 20
+    world.tg.fail_next("429", paths=["sendMessage"])
+    await world.post_telegram(telegram_text_update(int(asker.user), "/help"))
+    await world.post_telegram(telegram_text_update(int(asker.user), "/status"))
+    await world.pump(now=clock["now"])
+    assert len(world.tg.messages(int(asker.user))) == welcomed, "sent again before retry_after"
+    waiting = await OutboxMessage.filter(chat_id=asker.user, status=OutboxStatus.PENDING).order_by(
+        "id"
+    )
+    assert [r.status for r in waiting] == [OutboxStatus.PENDING] * 2
+    clock["now"] += timedelta(seconds=19)
+    await world.pump(now=clock["now"])
+    assert len(world.tg.messages(int(asker.user))) == welcomed
+    for _step in range(3):
+        clock["now"] += timedelta(seconds=1.5)
+        await world.pump(now=clock["now"])
+    texts = [m.text for m in world.tg.messages(int(asker.user))[welcomed:]]
+    assert len(texts) == 2, texts
+    assert texts[0].startswith("What you can do") and "no requests" in texts[1], texts
+    assert [r.status for r in await OutboxMessage.filter(id__in=[r.id for r in waiting])] == [
+        OutboxStatus.SENT
+    ] * 2
+    assert [r.failures for r in await OutboxMessage.filter(id__in=[r.id for r in waiting])] == [
+        0,
+        0,
+    ]
