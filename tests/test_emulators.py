@@ -789,6 +789,7 @@ async def test_telegram_limits_refuse_the_31st_send_in_a_second(
 
     assert limited.value.retry_after.total_seconds() == 1
     assert tg.limited == 1 and tg.limited_calls[0].chat_id == SOMCHAI + 30
+    assert tg.limited_calls[0].limit == "overall"
     assert [m.plain for m in tg.messages(chat_id=SOMCHAI + 30)] == ["ประกาศ 30"]
     assert tg.requests[-2].status == 429 and tg.requests[-2].fault is None
 
@@ -811,7 +812,7 @@ async def test_telegram_limits_tolerate_a_short_burst_to_a_chat(
     assert limited.value.retry_after.total_seconds() == 1
     assert [m.plain for m in tg.messages(chat_id=SOMCHAI)] == ["0", "1", "2", "3"]
     assert tg.sends_to(SOMCHAI) == [clock.now - 1.0] * 3 + [clock.now]
-    assert tg.limited == 1
+    assert [c.limit for c in tg.limited_calls] == ["chat"]
 
 
 async def test_telegram_limits_allow_twenty_a_minute_to_a_group(
@@ -831,6 +832,7 @@ async def test_telegram_limits_allow_twenty_a_minute_to_a_group(
         await bot.send_message(group, "20")
 
     assert limited.value.retry_after.total_seconds() == 40
+    assert [c.limit for c in tg.limited_calls] == ["group"]
     assert len(tg.messages(chat_id=group)) == 21
 
 

@@ -48,12 +48,14 @@ LIMITED_METHODS = frozenset(
 
 @dataclass(frozen=True)
 class LimitedCall:
-    """A call the flood limits refused: when, to which chat, and the retry_after it was given."""
+    """A call the flood limits refused: when, to which chat, the retry_after it was given and
+    the allowance that ran out ("overall", "chat" or "group")."""
 
     time: float
     chat_id: int | str
     method: str
     retry_after: int
+    limit: str
 
 
 @dataclass
@@ -72,15 +74,18 @@ class FloodLimits:
 
     def wait(self, chat_id: int | str, now: float) -> float:
         """Seconds until a send to `chat_id` is allowed; 0 when it is allowed now."""
-        waits = [_window_wait(self._recent, self.overall, 1.0, now)]
+        return max(self.waits(chat_id, now).values())
+
+    def waits(self, chat_id: int | str, now: float) -> dict[str, float]:
+        """The wait each allowance imposes: "overall", and "chat" or "group"."""
+        waits = {"overall": _window_wait(self._recent, self.overall, 1.0, now)}
         if is_group(chat_id):
-            waits.append(
-                _window_wait(self._group_recent[chat_id], self.group_per_minute, 60.0, now)
-            )
+            recent = self._group_recent[chat_id]
+            waits["group"] = _window_wait(recent, self.group_per_minute, 60.0, now)
         else:
             tokens = self._tokens(chat_id, now)
-            waits.append(0.0 if tokens >= 1 else (1 - tokens) / self.per_chat)
-        return max(waits)
+            waits["chat"] = 0.0 if tokens >= 1 else (1 - tokens) / self.per_chat
+        return waits
 
     def accept(self, chat_id: int | str, now: float) -> None:
         """Count a delivered send against every allowance it falls under."""
@@ -147,12 +152,13 @@ class LimitMethods:
         if not isinstance(chat_id, int | str) or chat_id == "":
             return None  # the method itself answers 400
         now = self.clock()
-        wait = self.flood.wait(chat_id, now)
-        if wait <= 0:
+        waits = self.flood.waits(chat_id, now)
+        limit = max(waits, key=waits.__getitem__)
+        if waits[limit] <= 0:
             return None
-        retry_after = max(1, math.ceil(wait))
+        retry_after = max(1, math.ceil(waits[limit]))
         self.limited += 1
-        self.limited_calls.append(LimitedCall(now, chat_id, method, retry_after))
+        self.limited_calls.append(LimitedCall(now, chat_id, method, retry_after, limit))
         return self._error(
             429,
             f"Too Many Requests: retry after {retry_after}",

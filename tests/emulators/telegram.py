@@ -17,9 +17,10 @@ from the base class `faults(rate, kinds, *, seed, after_accept, paths, timeout_s
 
 Flood limits (off by default): `enforce_limits(overall=30, per_chat=1.0, chat_burst=3,
 group_per_minute=20, *, methods=LIMITED_METHODS)` answers sends and edits beyond them with the
-real 429 body and `parameters.retry_after` (see `_telegram_limits.py`); then `limited` counts
-those 429s, `limited_calls` lists them (LimitedCall), `sends_to(chat_id)` gives the times of
-the accepted sends and edits, and `flood` holds the allowances. Injected 429s are not counted.
+real 429 body and `parameters.retry_after` (see `_telegram_limits.py`). Then `limited` counts
+those 429s, `limited_calls` lists them (LimitedCall: time, chat_id, method, retry_after, limit),
+`sends_to(chat_id)` gives the times of the accepted sends and edits, and `flood` holds the
+allowances. Injected 429s (faults) are not counted there.
 
 Inspection: `messages(chat_id=None) -> list[TelegramMessage]` (in order; edits applied),
 `edits` (TelegramEdit), `callback_answers` (CallbackAnswer), `webhook` (TelegramWebhook or
