@@ -41,6 +41,12 @@ class Served:
 
     webhook: str
     work: Path
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user and system)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -96,7 +102,7 @@ async def serving(
     process = start_server(env, work)
     try:
         await wait_up(f"http://127.0.0.1:{port}/healthz")
-        yield Served(f"http://127.0.0.1:{port}/webhooks/telegram", work)
+        yield Served(f"http://127.0.0.1:{port}/webhooks/telegram", work, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -152,6 +158,16 @@ def percentile(values: list[float], share: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def per_second(times: list[float], start: float) -> str:
+    """How many of `times` fell in each whole second from `start`, e.g. "30 30 29 12"."""
+    if not times:
+        return "-"
+    counts = [0] * (int(max(times) - start) + 1)
+    for t in times:
+        counts[max(0, int(t - start))] += 1
+    return " ".join(str(c) for c in counts)
 
 
 def machine_load() -> str:

@@ -35,6 +35,7 @@ from bench._telegram_server import (  # noqa: E402
     TG_TOKEN,
     enrol,
     machine_load,
+    per_second,
     print_table,
     send_command,
     serving,
@@ -116,6 +117,11 @@ def broadcast_rows(tg: TelegramEmulator, recipients: set[int]) -> list[tuple[str
         ("duplicated", f"{sum(n - 1 for n in per_chat.values())}"),
         ("first to last notice", f"{span:.1f} s (ideal {len(recipients) / OVERALL_LIMIT:.1f} s)"),
         ("429s given", f"{tg.limited} ({', '.join(f'{k} {v}' for k, v in limits.items())})"),
+        ("notices per second", per_second(times, times[0]) if times else "-"),
+        (
+            "429s per second",
+            per_second([c.time for c in tg.limited_calls], times[0]) if times else "-",
+        ),
         ("machine", machine_load()),
     ]
 
@@ -135,7 +141,11 @@ async def bench(notices: int, probes: int, every: float) -> tuple[list, list]:
                 )
             )
             await wait_for(lambda: delivered(tg, wanted) >= notices, DRAIN_LIMIT, every=0.2)
-        return probe_rows(results, every), broadcast_rows(tg, wanted)
+            cpu = served.cpu_seconds()
+        return probe_rows(results, every), [
+            *broadcast_rows(tg, wanted),
+            ("server CPU", f"{cpu:.1f} s"),
+        ]
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from bench._telegram_server import (  # noqa: E402
     TG_TOKEN,
     enrol,
     machine_load,
+    per_second,
     percentile,
     print_table,
     reply_times,
@@ -103,7 +104,7 @@ def results(
     replies = sorted(m.time for m in tg.messages())
     busy = replies[-1] - replies[0] if len(replies) > 1 else float("nan")
     rate = (len(replies) - 1) / busy if len(replies) > 1 else 0.0
-    last_sent = max(at for _c, at, _ok in sent)
+    first_sent, last_sent = min(at for _c, at, _ok in sent), max(at for _c, at, _ok in sent)
     burst_chats = {FIRST_CHAT + people + j for j in range(BURST_CHATS)}
     limits = Counter(c.limit for c in tg.limited_calls)
     return [
@@ -120,6 +121,8 @@ def results(
         ("reply latency p99", f"{percentile(latencies, 0.99):.2f} s"),
         ("reply latency max", f"{max(latencies, default=float('nan')):.2f} s"),
         ("time to drain", f"{replies[-1] - last_sent:.1f} s after the last webhook"),
+        ("replies per second", per_second(replies, first_sent)),
+        ("429s per second", per_second([c.time for c in tg.limited_calls], first_sent)),
         ("machine", machine_load()),
     ]
 
@@ -142,7 +145,8 @@ async def bench(people: int, rate: float, seconds: float) -> list[tuple[str, str
         async with serving(tg, lambda: enrol(chats)) as served:
             sent = await offer(tg, served.webhook, plan)
             await drain(tg, sent)
-        return results(tg, sent, people)
+            cpu = served.cpu_seconds()
+        return [*results(tg, sent, people), ("server CPU", f"{cpu:.1f} s")]
 
 
 def main() -> None:
