@@ -772,6 +772,94 @@ async def test_telegram_timeout_fault_times_out(tg: TelegramEmulator, bot: Bot) 
     assert tg.messages() == []
 
 
+async def test_telegram_limits_refuse_the_31st_send_in_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    clock = FakeClock()
+    async with TelegramEmulator(token=TG_TOKEN, clock=clock) as tg, make_bot(tg) as bot:
+        tg.enforce_limits(overall=30)
+        for i in range(30):
+            await bot.send_message(SOMCHAI + i, f"ประกาศ {i}")
+            clock.now += 0.02
+        with pytest.raises(RetryAfter) as limited:
+            await bot.send_message(SOMCHAI + 30, "ประกาศ 30")
+        clock.now += 1.0
+        await bot.send_message(SOMCHAI + 30, "ประกาศ 30")
+
+    assert limited.value.retry_after.total_seconds() == 1
+    assert tg.limited == 1 and tg.limited_calls[0].chat_id == SOMCHAI + 30
+    assert tg.limited_calls[0].limit == "overall"
+    assert [m.plain for m in tg.messages(chat_id=SOMCHAI + 30)] == ["ประกาศ 30"]
+    assert tg.requests[-2].status == 429 and tg.requests[-2].fault is None
+
+
+async def test_telegram_limits_tolerate_a_short_burst_to_a_chat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    clock = FakeClock()
+    async with TelegramEmulator(token=TG_TOKEN, clock=clock) as tg, make_bot(tg) as bot:
+        tg.enforce_limits(per_chat=1.0, chat_burst=3)
+        for i in range(3):
+            await bot.send_message(SOMCHAI, f"{i}")
+        with pytest.raises(RetryAfter) as limited:
+            await bot.send_message(SOMCHAI, "3")
+        await bot.send_message(SOMCHAI + 1, "another chat")
+        clock.now += 1.0
+        await bot.send_message(SOMCHAI, "3")
+
+    assert limited.value.retry_after.total_seconds() == 1
+    assert [m.plain for m in tg.messages(chat_id=SOMCHAI)] == ["0", "1", "2", "3"]
+    assert tg.sends_to(SOMCHAI) == [clock.now - 1.0] * 3 + [clock.now]
+    assert [c.limit for c in tg.limited_calls] == ["chat"]
+
+
+async def test_telegram_limits_allow_twenty_a_minute_to_a_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    clock = FakeClock()
+    group = -1001234567890
+    async with TelegramEmulator(token=TG_TOKEN, clock=clock) as tg, make_bot(tg) as bot:
+        tg.enforce_limits(group_per_minute=20)
+        for i in range(20):
+            await bot.send_message(group, f"{i}")
+            clock.now += 1.0
+        with pytest.raises(RetryAfter) as limited:
+            await bot.send_message(group, "20")
+        clock.now += 40.0
+        await bot.send_message(group, "20")
+
+    assert limited.value.retry_after.total_seconds() == 40
+    assert [c.limit for c in tg.limited_calls] == ["group"]
+    assert len(tg.messages(chat_id=group)) == 21
+
+
+async def test_telegram_limits_are_off_by_default(tg: TelegramEmulator, bot: Bot) -> None:
+    for i in range(40):
+        await bot.send_message(SOMCHAI, f"{i}")
+
+    assert len(tg.messages()) == 40 and tg.limited == 0
+
+
+async def test_telegram_limits_skip_answers_and_count_edits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    clock = FakeClock()
+    async with TelegramEmulator(token=TG_TOKEN, clock=clock) as tg, make_bot(tg) as bot:
+        tg.enforce_limits(chat_burst=2)
+        sent = await bot.send_message(SOMCHAI, "ส่งคำขอ?", reply_markup=keyboard(("ส่ง", "s:1")))
+        update = telegram_callback_update(SOMCHAI, "s:1", sent.message_id, tg=tg)
+        await bot.answer_callback_query(update["callback_query"]["id"])
+        await bot.edit_message_text("ส่งแล้ว", chat_id=SOMCHAI, message_id=sent.message_id)
+        with pytest.raises(RetryAfter):
+            await bot.send_message(SOMCHAI, "x")
+
+    assert len(tg.callback_answers) == 1 and tg.limited == 1
+
+
 # -- Telegram: update factories ------------------------------------------------------------------
 
 

@@ -15,6 +15,13 @@ the attributes `retry_after` (seconds in an injected 429, default 1) and `callba
 from the base class `faults(rate, kinds, *, seed, after_accept, paths, timeout_seconds)` and
 `fail_next(kind, *, times, after_accept, paths)`; "after accept" applies to send* methods.
 
+Flood limits (off by default): `enforce_limits(overall=30, per_chat=1.0, chat_burst=3,
+group_per_minute=20, *, methods=LIMITED_METHODS)` answers sends and edits beyond them with the
+real 429 body and `parameters.retry_after` (see `_telegram_limits.py`). Then `limited` counts
+those 429s, `limited_calls` lists them (LimitedCall: time, chat_id, method, retry_after, limit),
+`sends_to(chat_id)` gives the times of the accepted sends and edits, and `flood` holds the
+allowances. Injected 429s (faults) are not counted there.
+
 Inspection: `messages(chat_id=None) -> list[TelegramMessage]` (in order; edits applied),
 `edits` (TelegramEdit), `callback_answers` (CallbackAnswer), `webhook` (TelegramWebhook or
 None), `get_commands(language_code="", scope=None)`, `files` (file_id -> TelegramFile),
@@ -39,6 +46,7 @@ from aiohttp import web
 
 from ._server import ApiError, Clock, EmulatorServer
 from ._telegram_edits import EditMethods
+from ._telegram_limits import FloodLimits, LimitedCall, LimitMethods
 from ._telegram_parts import (
     CAPTION_MAX,
     TEXT_MAX,
@@ -62,7 +70,7 @@ SEND_METHODS = {"sendmessage", "senddocument", "sendphoto"}
 Handler = Callable[[dict[str, Any], dict[str, Upload]], Awaitable[Any]]
 
 
-class TelegramEmulator(EditMethods, SetupMethods, EmulatorServer):
+class TelegramEmulator(EditMethods, SetupMethods, LimitMethods, EmulatorServer):
     """The subset of the Telegram Bot API webpub uses, answering in the Bot API envelope."""
 
     def __init__(
@@ -86,6 +94,9 @@ class TelegramEmulator(EditMethods, SetupMethods, EmulatorServer):
         self.callback_ttl = callback_ttl
         self.retry_after = retry_after
         self.webhook: TelegramWebhook | None = None
+        self.flood: FloodLimits | None = None
+        self.limited = 0
+        self.limited_calls: list[LimitedCall] = []
         self.edits: list[TelegramEdit] = []
         self.callback_answers: list[CallbackAnswer] = []
         self.files: dict[str, TelegramFile] = {}
@@ -207,11 +218,17 @@ class TelegramEmulator(EditMethods, SetupMethods, EmulatorServer):
         return request.match_info.get("method", request.path)
 
     async def _call(self, request: web.Request) -> web.Response:
-        handler = self._methods.get(request.match_info["method"].lower())
+        method = request.match_info["method"]
+        handler = self._methods.get(method.lower())
         if handler is None:
             raise ApiError(404, "Not Found")
         params, uploads = await read_params(request)
+        if (refused := self._flood_refusal(method, params)) is not None:
+            return refused
+        # The send and edit handlers never suspend, so no other call slips in between the
+        # check above and the count below.
         result = await handler(params, uploads)
+        self._flood_accept(method, params)
         description = None
         if isinstance(result, tuple):
             result, description = result
