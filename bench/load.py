@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,6 +326,7 @@ class Row:
     late99: float = 0.0
     load: str = ""
     rss: str = ""
+    refusals: str = ""  # webhook answers other than 200, by status (0: none in time)
 
     @property
     def sustained(self) -> bool:
@@ -341,6 +342,7 @@ async def run_rate(emulator: Emulator, urls: list[str], rate: int, args: argpars
     before = loadavg()
     dues, results, last_sent = await offer(emulator, urls, work, rate)
     accepted = {i for i, (_late, status) in enumerate(results) if status == 200}
+    not_ok = Counter(status for _late, status in results if status != 200)
     arrivals, drained = await drain(emulator, work, accepted, last_sent, cap)
     answered, pushes, extra = answers(work, arrivals)
     latencies = [answered[i] - dues[i] for i in answered]
@@ -358,6 +360,7 @@ async def run_rate(emulator: Emulator, urls: list[str], rate: int, args: argpars
         drain=drained,
         late99=pct([late for late, _s in results], 0.99),
         load=f"{before} -> {loadavg()}",
+        refusals=", ".join(f"{status}: {n}" for status, n in sorted(not_ok.items())),
     )
 
 
@@ -585,6 +588,8 @@ async def sweep(
         row.rss = " ".join(f"{i:.0f}->{a:.0f}" for i, a in zip(idle, after, strict=True))
         rows.append(row)
         print(format_row(row), flush=True)
+        if row.refusals:
+            print(f"       (webhooks not accepted, by status: {row.refusals})", flush=True)
         if row.refused:
             print(f"       ({row.refused} reply/push calls refused by the emulator)", flush=True)
     best = highest(rows)
