@@ -69,6 +69,10 @@ poppler:
 
 bench: catalogs
 	$(BIN)/python bench/webhook.py
+	$(BIN)/python bench/load.py
+	$(BIN)/python bench/telegram_limits.py
+	$(BIN)/python bench/burst.py
+	$(BIN)/python bench/step_cost.py --no-profile
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/sweep.py
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # this script's folder holds telegram.py, which would hide the SDK's
+sys.path.insert(0, str(ROOT))
 
 from bench._telegram_server import (  # noqa: E402
     TG_TOKEN,

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 from bot.channels import Channel, RawEvent
 from bot.delivery import OutboxWorker
 from bot.health import Health
-from bot.loop import drain_forever
+from bot.loop import Bell, drain_forever
 from bot.menus import set_person_menus
 from bot.pacing import Gate
 from core.events import Incoming, Outgoing
@@ -79,7 +79,7 @@ class InboxProcessor:
         self.health = health or Health()
         self.lanes = lanes
         self.patience = 15.0  # seconds a handler's transaction waits for the database
-        self.wakeup = asyncio.Event()
+        self.wakeup = Bell()  # rung for new events: one idle lane looks
         self._waiting: list[tuple[list[InboxEvent], asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self.slow_step = SLOW_STEP
@@ -126,10 +126,11 @@ class InboxProcessor:
                 *(
                     drain_forever(
                         self.process_batch,
-                        self.wakeup,
+                        asyncio.Event(),
                         idle=1.0,
                         name="inbox",
                         on_fault=self.health.failed,
+                        bell=self.wakeup,
                     )
                     for _lane in range(self.lanes)
                 )
@@ -165,7 +166,7 @@ class InboxProcessor:
             handled = await self._handle_together(fast, now) if fast else 0
         finally:
             self._release([row for row, _incoming in fast])
-            self.wakeup.set()  # the other lanes may take what these keys held back
+            self.wakeup.set()  # another lane may take what these keys held back
         return handled + len(slow)
 
     async def _take(self, now: datetime, limit: int) -> list[InboxEvent]:
@@ -193,6 +194,8 @@ class InboxProcessor:
             .values_list("id", "chat_key", "user_key")
         )
         taken = _runs(waiting, {d[0] for d in due}, set(self._busy), limit)
+        if taken and len(taken) < len(due):
+            self.wakeup.set()  # more is due than this lane takes: another lane may take it
         for _id, chat, user in waiting:
             if _id in taken:
                 self._busy.update((chat, user))

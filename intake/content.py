@@ -16,7 +16,6 @@ from pathlib import PurePosixPath
 from core.errors import Refusal
 from intake.names import extension_of, sanitize_name
 from intake.office import office_finding
-from intake.pdf import PdfRefused, refuse_pdf_active_content
 from locales import _
 
 MIB = 1024 * 1024
@@ -257,6 +256,8 @@ def _refuse_active_flat(data: bytes, mime: str) -> None:
     if _is_zip_too(data):
         raise polyglot_refused(mime)
     if mime == PDF:
+        from intake.pdf import PdfRefused, refuse_pdf_active_content  # pypdf loads on a first PDF
+
         try:
             refuse_pdf_active_content(data)
         except PdfRefused as refused:

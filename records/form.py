@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from core.runtime import Runtime
 from core.thaidate import format_date, format_datetime
@@ -18,7 +19,9 @@ from locales import N_, _, current_locale
 from models.audit import AuditEvent, append_event
 from models.people import Person
 from models.request import Attachment, Category, Decision, Request
-from records.documents import SMALL, Document
+
+if TYPE_CHECKING:
+    from records.documents import Document
 
 MEANS = {"phone": N_("By phone"), "in_person": N_("In person")}  # handlers.verbal's choices
 
@@ -223,6 +226,8 @@ async def request_form(rt: Runtime, req: Request, printed_at: datetime) -> Reque
 def render_form(form: RequestForm) -> bytes:
     """The form as an A4 PDF."""
     title = _("Request to publish information on the agency website")
+    from records.documents import SMALL, Document  # fpdf and its fonts load only for a document
+
     pdf = Document(title, footer=lambda: form.footer)
     pdf.add_page()
     pdf.heading(form.agency, size=16)

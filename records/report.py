@@ -24,7 +24,6 @@ from core.thaidate import (
 from locales import N_, _, current_locale
 from models.enums import Status
 from models.request import Category, Decision, Request
-from records.documents import FONT_DIR, Document
 from records.register import Period
 
 OUTCOMES = (
@@ -167,6 +166,8 @@ def _figure(width: float, height: float):
     from matplotlib import font_manager
     from matplotlib import pyplot as plt
 
+    from records.documents import FONT_DIR
+
     for weight in ("Regular", "Bold"):
         font_manager.fontManager.addfont(str(FONT_DIR / f"Sarabun-{weight}.ttf"))
     plt.rcParams.update({"font.family": "Sarabun", "font.size": 10, "svg.hashsalt": "webpub"})
@@ -223,6 +224,8 @@ def render_report(rt: Runtime, report: YearReport) -> bytes:
     footer = _("{agency} · {title} · made {date}").format(
         agency=agency, title=title, date=format_date(report.made_on, locale)
     )
+    from records.documents import Document  # fpdf and its fonts load only for a document
+
     pdf = Document(title, footer=lambda: footer)
     pdf.add_page()
     pdf.heading(agency, size=16)

@@ -8,8 +8,8 @@ and a few chats that each send 5 in one second. Prints offered, accepted (webhoo
 200), replied, lost, the emulator's 429s, the delivered rate over the busy period (goal: at
 least 27/s), p50/p99 reply latency, time to drain and the machine's load.
 
-    .venv/bin/python bench/telegram.py
-    .venv/bin/python bench/telegram.py --rate 40 --seconds 20 --people 300
+    .venv/bin/python bench/telegram_limits.py
+    .venv/bin/python bench/telegram_limits.py --rate 40 --seconds 20 --people 300
 Traffic goes to 127.0.0.1 only. Exit status 1 when a reply is lost or the rate is short.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # this script's folder would hide python-telegram-bot's `telegram`
+sys.path.insert(0, str(ROOT))
 
 from bench._telegram_server import (  # noqa: E402
     TG_TOKEN,
