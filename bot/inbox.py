@@ -1,4 +1,4 @@
-"""The inbox: webhook events recorded once, then handled one by one in a transaction each."""
+"""The inbox: webhook events recorded once, then handled in lanes, runs of them per transaction."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tortoise import connections
 from tortoise.expressions import Case, F, Q, When
 from tortoise.transactions import in_transaction
 
@@ -33,6 +34,7 @@ from models.enums import InboxStatus, OutboxStatus
 from models.faults import is_transient, patience
 from models.messaging import REPLY_PRIORITY, InboxEvent, OutboxMessage
 from models.people import Identity
+from notices.buttons import buttons_together
 from notices.outbox import LINE_REPLY_WINDOW, enqueue_reply, watching
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,9 @@ INBOX_RETRY_WINDOW = timedelta(hours=2)
 BACKOFF_FIRST = 1.0  # seconds
 BACKOFF_CAP = 300.0  # seconds
 LINE_SIGNS_PER_SECOND = 100  # LINE's rate for the loading animation
-LANES = 4  # runs of events handled at once (on PostgreSQL, each on its own connection)
+# Runs of events handled at once: on PostgreSQL each lane has a connection of its own; SQLite
+# writes one transaction at a time, so a second lane only prepares while the first commits.
+LANES = {"postgres": 4, "sqlite": 1}
 BATCH = 50  # events handled in one transaction
 PEEK = 200  # due events looked at per round
 KEYS_SCAN = 2000  # waiting events of the same chats and senders looked at to keep their order
@@ -70,14 +74,14 @@ class InboxProcessor:
         channels: dict[str, Channel],
         outbox: OutboxWorker,
         health: Health | None = None,
-        lanes: int = LANES,
+        lanes: int | None = None,
     ) -> None:
         self.rt = rt
         self.router = router
         self.channels = channels
         self.outbox = outbox
         self.health = health or Health()
-        self.lanes = lanes
+        self.lanes = lanes or LANES.get(connections.get("default").capabilities.dialect, 2)
         self.patience = 15.0  # seconds a handler's transaction waits for the database
         self.wakeup = Bell()  # rung for new events: one idle lane looks
         self._waiting: list[tuple[list[InboxEvent], asyncio.Future[None]]] = []
@@ -166,7 +170,6 @@ class InboxProcessor:
             handled = await self._handle_together(fast, now) if fast else 0
         finally:
             self._release([row for row, _incoming in fast])
-            self.wakeup.set()  # another lane may take what these keys held back
         return handled + len(slow)
 
     async def _take(self, now: datetime, limit: int) -> list[InboxEvent]:
@@ -484,7 +487,8 @@ class InboxProcessor:
             if person is not None and not person.active:
                 refuse_deactivated(ctx)
             else:
-                await handle(self.router, ctx)
+                async with buttons_together():
+                    await handle(self.router, ctx)
         await write_replies(ctx, received_at=row.received_at, claim=claim)
         return ctx
 

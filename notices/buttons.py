@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +15,8 @@ from models.messaging import ButtonToken
 
 TOKEN_ALPHABET = "abcdefghijkmnopqrstuvwxyz23456789"
 TOKEN_LENGTH = 10  # "approve:" + 10 characters stays far under Telegram's 64-byte callback data
+
+_pending: ContextVar[list[ButtonToken] | None] = ContextVar("buttons_pending", default=None)
 
 
 def new_token() -> str:
@@ -30,9 +35,8 @@ async def button(
     style: str = "secondary",
 ) -> Button:
     """A button whose payload is an opaque token; the action and target stay on the server."""
-    token = new_token()
-    await ButtonToken.create(
-        token=token,
+    row = ButtonToken(
+        token=new_token(),
         action=action,
         request_id=request_id,
         task_id=task_id,
@@ -40,7 +44,26 @@ async def button(
         data=data or {},
         expires_at=datetime.now(UTC) + ttl if ttl else None,
     )
-    return Button(label=label, action=f"{action}:{token}", style=style)
+    pending = _pending.get()
+    if pending is None:
+        await row.save(force_create=True)
+    else:
+        pending.append(row)
+    return Button(label=label, action=f"{action}:{row.token}", style=style)
+
+
+@asynccontextmanager
+async def buttons_together() -> AsyncIterator[None]:
+    """The buttons made inside are written at the end in one INSERT, not one each (a question
+    with ten choices); nothing is written when the block fails."""
+    pending: list[ButtonToken] = []
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if pending:
+        await ButtonToken.bulk_create(pending)
 
 
 async def approve_reject(
@@ -79,6 +102,8 @@ async def find_token(token: str, org_id: int) -> ButtonToken | None:
         if target is not None and not await query.exists():
             return None
     return row
+
+
 async def form_button(req: Any) -> Button:
     """[Download form]: the filled request form of a decided request (handlers.records)."""
     return await button(_("Download form"), "form", request_id=req.id)

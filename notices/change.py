@@ -61,9 +61,7 @@ async def recipients(rt: Runtime, change: Change, now: datetime) -> list[tuple[s
                 audience, people = "no_one", await people_with_role(rt.org_id, Role.ADMIN)
         elif audience == "checkers":
             people = [
-                p
-                for p in await people_with_role(rt.org_id, Role.CHECKER)
-                if p.id != req.owner_id
+                p for p in await people_with_role(rt.org_id, Role.CHECKER) if p.id != req.owner_id
             ]
             if not people:
                 audience, people = "no_one", await people_with_role(rt.org_id, Role.ADMIN)
@@ -82,7 +80,9 @@ async def recipients(rt: Runtime, change: Change, now: datetime) -> list[tuple[s
             person = (
                 await Person.get_or_none(id=last.person_id) if last and last.person_id else None
             )
-            people = [person] if person else await deciders_of(rt.org_id, rt.today(now), req.owner_id)
+            people = (
+                [person] if person else await deciders_of(rt.org_id, rt.today(now), req.owner_id)
+            )
         else:
             people = []
         for person in people:
