@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 
 from bot.channels import AttachmentSource, Channel, Delivery
 from bot.health import Health
-from bot.loop import drain_forever
+from bot.loop import GroupCommit, drain_forever
 from bot.metrics import Metrics
 from bot.pacing import QUEUED, URGENT, ChatPacer, Gate
 from core.events import SECRET, Outgoing
@@ -87,8 +87,7 @@ class OutboxWorker:
         self.pacer = ChatPacer()
         self.in_flight: set[int] = set()  # rows this process is sending now
         self._chains: dict[tuple[str, str], asyncio.Task[bool]] = {}
-        self._settling: list[tuple[Callable[[], Awaitable[None]], asyncio.Future[None]]] = []
-        self._settler: asyncio.Task[None] | None = None
+        self._outcomes: GroupCommit[Callable[[], Awaitable[None]]] = GroupCommit(_run_each)
 
     async def run(self) -> None:
         """Work until cancelled; wakes on new rows and looks again twice a second regardless."""
@@ -151,8 +150,7 @@ class OutboxWorker:
         except TimeoutError:
             for task in list(self._chains.values()):
                 task.cancel()
-        if self._settler is not None:
-            await asyncio.gather(self._settler, return_exceptions=True)
+        await self._outcomes.settled()
 
     async def _chain(
         self,
@@ -201,27 +199,7 @@ class OutboxWorker:
 
     async def _record(self, write: Callable[[], Awaitable[None]]) -> None:
         """Write an outcome in a transaction shared with the outcomes arriving meanwhile."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._settling.append((write, done))
-        if self._settler is None or self._settler.done():
-            self._settler = asyncio.create_task(self._record_all())
-        await done
-
-    async def _record_all(self) -> None:
-        while self._settling:
-            work, self._settling = self._settling, []
-            try:
-                async with in_transaction():
-                    for write, _done in work:
-                        await write()
-            except Exception as exc:
-                for _write, done in work:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for _write, done in work:
-                if not done.done():
-                    done.set_result(None)
+        await self._outcomes.add(write)
 
     # -- the worker's rounds ------------------------------------------------------------------
 
@@ -432,6 +410,11 @@ class OutboxWorker:
             )
             rerouted = True
         return rerouted
+
+
+async def _run_each(writes: list[Callable[[], Awaitable[None]]]) -> None:
+    for write in writes:
+        await write()
 
 
 async def _anything_due(now: datetime) -> bool:

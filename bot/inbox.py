@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from bot.channels import Channel, RawEvent
 from bot.delivery import OutboxWorker
 from bot.health import Health
-from bot.loop import Bell, drain_forever
+from bot.loop import Bell, GroupCommit, drain_forever
 from bot.menus import set_person_menus
 from bot.pacing import Gate
 from core.events import Incoming, Outgoing
@@ -84,8 +84,7 @@ class InboxProcessor:
         self.lanes = lanes or LANES.get(connections.get("default").capabilities.dialect, 2)
         self.patience = 15.0  # seconds a handler's transaction waits for the database
         self.wakeup = Bell()  # rung for new events: one idle lane looks
-        self._waiting: list[tuple[list[InboxEvent], asyncio.Future[None]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._records: GroupCommit[list[InboxEvent]] = GroupCommit(_store)
         self.slow_step = SLOW_STEP
         self._side_calls: set[asyncio.Task[object]] = set()
         self._busy: Counter[str] = Counter()  # chat and sender keys being handled here
@@ -98,30 +97,8 @@ class InboxProcessor:
         Concurrent webhooks share one transaction (group commit): one fsync for many events.
         A repeated event id is ignored by the unique index, so a redelivery is stored once.
         """
-        rows = [_recorded(channel, e) for e in events]
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((rows, done))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
-        await done
+        await self._records.add([_recorded(channel, e) for e in events])
         self.wakeup.set()
-
-    async def _flush(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                async with in_transaction():
-                    await InboxEvent.bulk_create(
-                        [r for rows, _f in batch for r in rows], ignore_conflicts=True
-                    )
-            except Exception as exc:
-                for _rows, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for _rows, done in batch:
-                if not done.done():
-                    done.set_result(None)
 
     async def run(self) -> None:
         """Work until cancelled; wakes on new events and looks again every second regardless."""
@@ -542,6 +519,11 @@ class InboxProcessor:
                 reply_token=incoming.reply_token,
             )
         self.outbox.wakeup.set()
+
+
+async def _store(batches: list[list[InboxEvent]]) -> None:
+    """The events of every webhook waiting, in one INSERT; a redelivered event id is skipped."""
+    await InboxEvent.bulk_create([row for rows in batches for row in rows], ignore_conflicts=True)
 
 
 def _recorded(channel: str, event: RawEvent) -> InboxEvent:

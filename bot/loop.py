@@ -5,11 +5,54 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+from tortoise.transactions import in_transaction
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 FAULT_PAUSE_MAX = 5.0  # seconds between rounds while the database is away
+
+
+class GroupCommit(Generic[T]):
+    """Writes that arrive while a transaction is being written share the next one: one commit
+    (one fsync) for many. `write_all` gets every item waiting and runs inside the transaction;
+    each caller's `add` returns once its item is committed, or raises what the commit raised."""
+
+    def __init__(self, write_all: Callable[[list[T]], Awaitable[None]]) -> None:
+        self.write_all = write_all
+        self._waiting: list[tuple[T, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def add(self, item: T) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await done
+
+    async def settled(self) -> None:
+        """Wait for the commit under way, if any."""
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                async with in_transaction():
+                    await self.write_all([item for item, _done in batch])
+            except Exception as exc:
+                for _item, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _item, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
 
 class Bell:
