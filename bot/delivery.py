@@ -24,6 +24,7 @@ from models.enums import Channel as Platform
 from models.enums import OutboxStatus
 from models.messaging import OutboxMessage
 from models.people import Identity
+from models.sql import execute_many
 from notices.dead import report_dead
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,13 @@ DIRECT_WAIT = 1.5  # seconds a reply may wait for its chat's pace before the wor
 REPORT_CHECK = timedelta(minutes=1)  # how often the worker looks for deaths to report
 STALE_CHECK = timedelta(seconds=10)  # how often it looks for rows left sending by a stop
 MAYBE_SENT = "may have been sent: no answer was recorded before the process stopped"
+# A delivered row, the outcome of nearly every send: written for many rows in one statement.
+SETTLE_SENT = (
+    'UPDATE "outbox_message" SET "status"=?,"sent_at"=?,"platform_message_id"=?,"used_push"=?,'
+    '"last_error"=? WHERE "id"=?'
+)
+
+Outcome = Callable[[], Awaitable[None]] | list[tuple]  # a write, or SETTLE_SENT's values
 
 
 def backoff(failures: int) -> float:
@@ -87,7 +95,7 @@ class OutboxWorker:
         self.pacer = ChatPacer()
         self.in_flight: set[int] = set()  # rows this process is sending now
         self._chains: dict[tuple[str, str], asyncio.Task[bool]] = {}
-        self._outcomes: GroupCommit[Callable[[], Awaitable[None]]] = GroupCommit(_run_each)
+        self._outcomes: GroupCommit[Outcome] = GroupCommit(_write_outcomes)
 
     async def run(self) -> None:
         """Work until cancelled; wakes on new rows and looks again twice a second regardless."""
@@ -112,7 +120,7 @@ class OutboxWorker:
     async def _send_and_settle(self, batch: list[OutboxMessage], now: datetime) -> None:
         try:
             result = await self._send(batch, URGENT if batch[0].priority == 0 else QUEUED)
-            await self._record(lambda: self._settle(batch, result, now))
+            await self._settle_soon(batch, result, now)
         finally:
             self.in_flight.difference_update(r.id for r in batch)
 
@@ -176,7 +184,7 @@ class OutboxWorker:
                 if wait:
                     await asyncio.sleep(wait)
                 result = await self._send(batch, URGENT)
-                await self._record(lambda b=batch, r=result: self._settle(b, r, self.clock()))
+                await self._settle_soon(batch, result, self.clock())
                 delivered = result.ok
             except Exception:
                 log.exception("sending replies %s failed", [r.id for r in batch])
@@ -200,6 +208,29 @@ class OutboxWorker:
     async def _record(self, write: Callable[[], Awaitable[None]]) -> None:
         """Write an outcome in a transaction shared with the outcomes arriving meanwhile."""
         await self._outcomes.add(write)
+
+    async def _settle_soon(
+        self, batch: list[OutboxMessage], result: Delivery, now: datetime
+    ) -> None:
+        """Record a send's outcome; a plain delivery joins the others' one UPDATE."""
+        if not result.ok or any(row.payload.get("extra", {}).get(SECRET) for row in batch):
+            await self._record(lambda: self._settle(batch, result, now))
+            return
+        if self.metrics is not None:
+            self.metrics.delivery(batch[0].channel.value, result)
+        await self._outcomes.add(
+            [
+                (
+                    OutboxStatus.SENT,
+                    now,
+                    result.message_id if n == 0 else None,
+                    result.used_push,
+                    "",
+                    row.id,
+                )
+                for n, row in enumerate(batch)
+            ]
+        )
 
     # -- the worker's rounds ------------------------------------------------------------------
 
@@ -412,9 +443,12 @@ class OutboxWorker:
         return rerouted
 
 
-async def _run_each(writes: list[Callable[[], Awaitable[None]]]) -> None:
-    for write in writes:
-        await write()
+async def _write_outcomes(outcomes: list[Outcome]) -> None:
+    """Inside the shared transaction: every plain delivery in one statement, then the rest."""
+    await execute_many(SETTLE_SENT, [row for o in outcomes if isinstance(o, list) for row in o])
+    for outcome in outcomes:
+        if not isinstance(outcome, list):
+            await outcome()
 
 
 async def _anything_due(now: datetime) -> bool:

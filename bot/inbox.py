@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise import connections
-from tortoise.expressions import Case, F, Q, When
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from bot.channels import Channel, RawEvent
@@ -33,7 +33,8 @@ from models.enums import Channel as Platform
 from models.enums import InboxStatus, OutboxStatus
 from models.faults import is_transient, patience
 from models.messaging import REPLY_PRIORITY, InboxEvent, OutboxMessage
-from models.people import Identity
+from models.people import Identity, Person
+from models.sql import as_model, columns, execute, execute_many, fetch, is_postgres, marks
 from notices.buttons import buttons_together
 from notices.outbox import LINE_REPLY_WINDOW, enqueue_reply, watching
 
@@ -54,6 +55,17 @@ LANES = {"postgres": 4, "sqlite": 1}
 BATCH = 50  # events handled in one transaction
 PEEK = 200  # due events looked at per round
 KEYS_SCAN = 2000  # waiting events of the same chats and senders looked at to keep their order
+
+# The statements every event goes through, in plain SQL (models/sql.py says why).
+RECORD_EVENTS = (
+    'INSERT INTO "inbox_event" ("channel","event_id","payload","chat_key","user_key","status",'
+    '"attempts","error","received_at") VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING'
+)
+PEEK_DUE = (
+    'SELECT "id","chat_key","user_key" FROM "inbox_event" WHERE "status"=? '
+    'AND ("next_attempt_at" IS NULL OR "next_attempt_at"<=?) '
+    'ORDER BY CASE WHEN "channel"=? AND "received_at"<? THEN 1 ELSE 0 END, "id" LIMIT ?'
+)
 
 
 class InboxProcessor:
@@ -84,7 +96,7 @@ class InboxProcessor:
         self.lanes = lanes or LANES.get(connections.get("default").capabilities.dialect, 2)
         self.patience = 15.0  # seconds a handler's transaction waits for the database
         self.wakeup = Bell()  # rung for new events: one idle lane looks
-        self._records: GroupCommit[list[InboxEvent]] = GroupCommit(_store)
+        self._records: GroupCommit[list[tuple]] = GroupCommit(_store)
         self.slow_step = SLOW_STEP
         self._side_calls: set[asyncio.Task[object]] = set()
         self._busy: Counter[str] = Counter()  # chat and sender keys being handled here
@@ -97,7 +109,8 @@ class InboxProcessor:
         Concurrent webhooks share one transaction (group commit): one fsync for many events.
         A repeated event id is ignored by the unique index, so a redelivery is stored once.
         """
-        await self._records.add([_recorded(channel, e) for e in events])
+        now = datetime.now(UTC)
+        await self._records.add([_recorded(channel, e, now) for e in events])
         self.wakeup.set()
 
     async def run(self) -> None:
@@ -154,25 +167,24 @@ class InboxProcessor:
 
         Only ids and keys are read to choose; whole rows only for the events taken.
         """
-        cutoff = now - LINE_REPLY_WINDOW
-        late = Case(When(Q(channel=Platform.LINE, received_at__lt=cutoff), then="1"), default="0")
-        due = (
-            await InboxEvent.filter(status=InboxStatus.RECEIVED)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .annotate(late=late)
-            .order_by("late", "id")
-            .limit(PEEK)
-            .values_list("id", "chat_key", "user_key")
-        )
+        received = InboxStatus.RECEIVED
+        due = await fetch(PEEK_DUE, received, now, Platform.LINE, now - LINE_REPLY_WINDOW, PEEK)
         if not due:
             return []
-        waiting = (
-            await InboxEvent.filter(status=InboxStatus.RECEIVED, id__lte=max(d[0] for d in due))
-            .filter(Q(chat_key__in={d[1] for d in due}) | Q(user_key__in={d[2] for d in due}))
-            .order_by("id")
-            .limit(KEYS_SCAN)
-            .values_list("id", "chat_key", "user_key")
-        )
+        chats, users = list({d[1] for d in due}), list({d[2] for d in due})
+        waiting = [
+            (row[0], row[1], row[2])
+            for row in await fetch(
+                'SELECT "id","chat_key","user_key" FROM "inbox_event" WHERE "status"=? AND "id"<=? '
+                f'AND ("chat_key" IN ({marks(len(chats))}) OR "user_key" IN ({marks(len(users))})) '
+                'ORDER BY "id" LIMIT ?',
+                received,
+                max(d[0] for d in due),
+                *chats,
+                *users,
+                KEYS_SCAN,
+            )
+        ]
         taken = _runs(waiting, {d[0] for d in due}, set(self._busy), limit)
         if taken and len(taken) < len(due):
             self.wakeup.set()  # more is due than this lane takes: another lane may take it
@@ -181,7 +193,14 @@ class InboxProcessor:
                 self._busy.update((chat, user))
         if not taken:
             return []
-        rows = await InboxEvent.filter(id__in=taken).order_by("id")
+        rows = [
+            as_model(InboxEvent, row)
+            for row in await fetch(
+                f'SELECT {columns(InboxEvent)} FROM "inbox_event" '
+                f'WHERE "id" IN ({marks(len(taken))}) ORDER BY "id"',
+                *taken,
+            )
+        ]
         gone = taken - {row.id for row in rows}  # purged meanwhile: nothing to hold for them
         self._release_keys([(c, u) for i, c, u in waiting if i in gone])
         return rows
@@ -246,12 +265,13 @@ class InboxProcessor:
     ) -> tuple[list[tuple[InboxEvent, Incoming | None]], list[Context | None]]:
         """Inside the transaction: lock what is still ours, run each flow, mark them done."""
         ids = [row.id for row, _incoming in events]
-        locked = (
-            await InboxEvent.filter(id__in=ids, status=InboxStatus.RECEIVED)
-            .select_for_update(skip_locked=True)
-            .only("id")
-        )  # (values_list would drop the FOR UPDATE)
-        owned = {row.id for row in locked}
+        locked = await fetch(
+            f'SELECT "id" FROM "inbox_event" WHERE "id" IN ({marks(len(ids))}) AND "status"=?'
+            + (" FOR UPDATE SKIP LOCKED" if is_postgres() else ""),
+            *ids,
+            InboxStatus.RECEIVED,
+        )
+        owned = {row[0] for row in locked}
         done = _owned_runs(events, owned)
         chats = {incoming.chat for _row, incoming in done if incoming is not None}
         unsent = await self._unsent_replies(chats)
@@ -263,8 +283,12 @@ class InboxProcessor:
             claim = (incoming.channel, incoming.chat) not in unsent
             contexts.append(await self._run_flow(row, incoming, None, claim=claim))
         if done:
-            await InboxEvent.filter(id__in=[row.id for row, _incoming in done]).update(
-                status=InboxStatus.DONE, processed_at=datetime.now(UTC), attempts=F("attempts") + 1
+            await execute(
+                'UPDATE "inbox_event" SET "status"=?,"processed_at"=?,"attempts"="attempts"+1 '
+                f'WHERE "id" IN ({marks(len(done))})',
+                InboxStatus.DONE,
+                datetime.now(UTC),
+                *(row.id for row, _incoming in done),
             )
         return done, contexts
 
@@ -273,11 +297,14 @@ class InboxProcessor:
         replies there queue behind them instead of being sent at once."""
         if not chats:
             return set()
-        rows = await OutboxMessage.filter(
-            status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING],
-            priority=REPLY_PRIORITY,
-            chat_id__in=list(chats),
-        ).values_list("id", "channel", "chat_id")
+        rows = await fetch(
+            'SELECT "id","channel","chat_id" FROM "outbox_message" WHERE "status" IN (?,?) '
+            f'AND "priority"=? AND "chat_id" IN ({marks(len(chats))})',
+            OutboxStatus.PENDING,
+            OutboxStatus.SENDING,
+            REPLY_PRIORITY,
+            *chats,
+        )
         return {
             (str(channel), chat) for id_, channel, chat in rows if id_ not in self.outbox.in_flight
         }
@@ -441,11 +468,7 @@ class InboxProcessor:
     ) -> Context:
         """Run the flow for an event and write its replies (inside the caller's transaction)."""
         now = datetime.now(UTC)
-        identity = (
-            await Identity.filter(channel=incoming.channel, platform_user_id=incoming.user)
-            .select_related("person")
-            .first()
-        )
+        identity = await identity_of(incoming.channel, incoming.user)
         # Scoped to this organization: an account enrolled elsewhere is a stranger here.
         person = identity.person if identity and identity.person.org_id == self.rt.org_id else None
         locale = pick_locale(
@@ -521,22 +544,46 @@ class InboxProcessor:
         self.outbox.wakeup.set()
 
 
-async def _store(batches: list[list[InboxEvent]]) -> None:
-    """The events of every webhook waiting, in one INSERT; a redelivered event id is skipped."""
-    await InboxEvent.bulk_create([row for rows in batches for row in rows], ignore_conflicts=True)
+async def _store(batches: list[list[tuple]]) -> None:
+    """The events of every webhook waiting, in one statement; a redelivered event id is skipped."""
+    await execute_many(RECORD_EVENTS, [row for rows in batches for row in rows])
 
 
-def _recorded(channel: str, event: RawEvent) -> InboxEvent:
-    """The inbox row for a verified event, with the keys its order is kept by."""
+_PAYLOAD = InboxEvent._meta.fields_map["payload"]
+
+
+def _recorded(channel: str, event: RawEvent, now: datetime) -> tuple:
+    """The inbox row's values for a verified event, with the keys its order is kept by."""
     chat = f"{channel}:{event.chat}" if event.chat else f"{channel}#{event.event_id}"
     user = f"{channel}:{event.user}" if event.user else chat
-    return InboxEvent(
-        channel=channel,
-        event_id=event.event_id,
-        payload=event.data,
-        chat_key=chat[:120],
-        user_key=user[:120],
+    payload = _PAYLOAD.to_db_value(event.data, None)
+    return (
+        channel,
+        event.event_id,
+        payload,
+        chat[:120],
+        user[:120],
+        InboxStatus.RECEIVED,
+        0,
+        "",
+        now,
     )
+
+
+async def identity_of(channel: str, user: str) -> Identity | None:
+    """The account that sent an event, its person read with it (one query)."""
+    rows = await fetch(
+        f"SELECT {columns(Identity, prefix='i_')},{columns(Person, prefix='p_')} "
+        'FROM "identity" JOIN "person" ON "person"."id"="identity"."person_id" '
+        'WHERE "identity"."channel"=? AND "identity"."platform_user_id"=? LIMIT 1',
+        channel,
+        user,
+    )
+    if not rows:
+        return None
+    identity = as_model(Identity, rows[0], "i_")
+    identity._person = as_model(Person, rows[0], "p_")  # as select_related("person") sets it
+    return identity
 
 
 def _runs(
