@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import random
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from core.events import SECRET, Outgoing
 from core.runtime import Runtime
 from models.enums import Channel as Platform
 from models.enums import OutboxStatus
-from models.messaging import OutboxMessage
+from models.messaging import OutboxMessage, OutboxSender
 from models.people import Identity
 from models.sql import execute_many
 from notices.dead import report_dead
@@ -34,7 +35,11 @@ BACKOFF_CAP = 300.0  # seconds: through a long outage a message is tried every 5
 RETRY_WINDOW = timedelta(hours=24)  # without an org file; org.toml [delivery] retry_hours
 LINE_BATCH = 5  # LINE: messages per reply/push call
 REPLY_MARGIN = timedelta(seconds=3)  # a reply token this close to its end is not tried
-TELEGRAM_ROUND = 30  # Telegram notifications claimed per round: about one second's worth
+# Telegram: about 30 messages a second to different chats and one a second to a chat
+# (Bots FAQ), kept a little under; LINE: 2,000 requests a second for reply and push. Shared
+# by the instances on one database; a round claims about one second's worth.
+RATES = {"telegram": 29, "line": 2000}
+SENDER_TTL = timedelta(seconds=30)  # a worker not seen this long has stopped
 LINE_ROUND = 500
 DIRECT_WAIT = 1.5  # seconds a reply may wait for its chat's pace before the worker takes it
 REPORT_CHECK = timedelta(minutes=1)  # how often the worker looks for deaths to report
@@ -89,9 +94,8 @@ class OutboxWorker:
         self.wakeup = asyncio.Event()
         self.concurrency = asyncio.Semaphore(concurrency)
         self.send_timeout = send_timeout
-        # Telegram: about 30 messages a second to different chats and one a second to a chat
-        # (Bots FAQ), kept a little under; LINE: 2,000 requests a second for reply and push.
-        self.limits = {"telegram": Gate(29), "line": Gate(2000)}
+        self.limits = {name: Gate(rate) for name, rate in RATES.items()}
+        self.sender_id = uuid.uuid4().hex  # how the other instances count this one
         self.pacer = ChatPacer()
         self.in_flight: set[int] = set()  # rows this process is sending now
         self._chains: dict[tuple[str, str], asyncio.Task[bool]] = {}
@@ -159,6 +163,10 @@ class OutboxWorker:
             for task in list(self._chains.values()):
                 task.cancel()
         await self._outcomes.settled()
+        try:  # the others take this worker's share at their next look
+            await OutboxSender.filter(id=self.sender_id).delete()
+        except Exception as exc:  # the database is away: the row expires after SENDER_TTL
+            log.info("could not sign the outbox worker off: %s", exc)
 
     async def _chain(
         self,
@@ -239,6 +247,7 @@ class OutboxWorker:
             self._stale_check = now + STALE_CHECK
             async with in_transaction():
                 await self._recover_stale(now)
+                await self._share_limits(now)
         if not await _anything_due(now):
             return []  # the usual case between bursts: no write transaction at all
         async with in_transaction() as connection:
@@ -254,7 +263,7 @@ class OutboxWorker:
             chats: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
             for row in rows:
                 chats[(row.channel.value, row.chat_id)].append(row)
-            budget = {"telegram": TELEGRAM_ROUND}
+            budget = {"telegram": self.limits["telegram"].rate}
             batches: list[list[OutboxMessage]] = []
             for (channel, chat), queue in chats.items():
                 head = queue[0]
@@ -284,6 +293,16 @@ class OutboxWorker:
             status=OutboxStatus.PENDING, maybe_sent=True, last_error=MAYBE_SENT
         )
         await stale.update(status=OutboxStatus.PENDING)
+
+    async def _share_limits(self, now: datetime) -> None:
+        """Say this worker is alive, count the workers seen lately and take an even share of
+        each platform's overall limit (so two instances send 14 + 14 a second on Telegram)."""
+        if not await OutboxSender.filter(id=self.sender_id).update(seen_at=now):
+            await OutboxSender.create(id=self.sender_id, seen_at=now)
+        await OutboxSender.filter(seen_at__lt=now - SENDER_TTL).delete()
+        senders = max(1, await OutboxSender.filter(seen_at__gte=now - SENDER_TTL).count())
+        for name, gate in self.limits.items():
+            gate.rate = max(1, RATES.get(name, gate.rate) // senders)
 
     async def _mark_sending(self, batches: list[list[OutboxMessage]], now: datetime) -> None:
         """One statement for all the single sends; a shared call takes its head's key and token."""

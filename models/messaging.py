@@ -73,6 +73,17 @@ class InboxEvent(Model):
         indexes = (("status", "received_at"), ("chat_key", "status"), ("user_key", "status"))
 
 
+class OutboxSender(Model):
+    """An outbox worker that is running: instances on one database split the platforms'
+    overall limits by how many of these were seen lately."""
+
+    id = fields.CharField(max_length=32, primary_key=True)
+    seen_at = fields.DatetimeField()
+
+    class Meta:
+        table = "outbox_sender"
+
+
 class Dialog(Model):
     """Where a person is in a conversation, one row per person."""
 
