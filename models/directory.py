@@ -9,8 +9,9 @@ from tortoise.transactions import in_transaction
 from core.org_config import OrgConfig
 from core.runtime import Runtime
 from models.enums import Channel, Role
-from models.people import Delegation, Identity, Organization, Person, RoleAssignment
+from models.people import Delegation, Identity, Organization, Person
 from models.request import Category, Request
+from models.sql import fetch
 
 
 async def ensure_organization(org: OrgConfig) -> Organization:
@@ -51,8 +52,8 @@ async def roles_of(person_id: int, *, active: bool | None = None) -> set[Role]:
         active = await Person.filter(id=person_id, active=True).exists()
     if not active:
         return set()
-    rows = await RoleAssignment.filter(person_id=person_id).values_list("role", flat=True)
-    return {Role(r) for r in rows} | {Role.STAFF}
+    rows = await fetch('SELECT "role" FROM "role_assignment" WHERE "person_id"=?', person_id)
+    return {Role(row[0]) for row in rows} | {Role.STAFF}
 
 
 async def people_with_role(org_id: int, role: Role) -> list[Person]:
