@@ -303,8 +303,8 @@ class OutboxWorker:
             await OutboxSender.create(id=self.sender_id, seen_at=now)
         await OutboxSender.filter(seen_at__lt=now - SENDER_TTL).delete()
         senders = max(1, await OutboxSender.filter(seen_at__gte=now - SENDER_TTL).count())
-        for name, gate in self.limits.items():
-            gate.rate = max(1, RATES.get(name, gate.rate) // senders)
+        for gate in self.limits.values():
+            gate.rate = max(1, gate.full_rate // senders)
 
     async def _mark_sending(self, batches: list[list[OutboxMessage]], now: datetime) -> None:
         """One statement for all the single sends; a shared call takes its head's key and token."""

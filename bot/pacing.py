@@ -22,6 +22,7 @@ class Gate:
 
     def __init__(self, rate: int, window: float = 1.0, clock: Callable[[], float] | None = None):
         self.rate, self.window = rate, window
+        self.full_rate = rate  # what one instance alone may send; `rate` is its share
         self.clock = clock or asyncio.get_running_loop().time
         self._passed: deque[float] = deque()
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
