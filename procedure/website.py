@@ -143,7 +143,9 @@ async def _claim_due(rt: Runtime, now: datetime) -> list[PageCheck]:
             )
             .order_by("id")
             .limit(BATCH)
-            .select_for_update(skip_locked=True)
+            # Only the checks are locked: the join to the request must not lock (or, skipped,
+            # leave out) a check whose request another sweep is changing meanwhile.
+            .select_for_update(skip_locked=True, of=("page_check",))
         )
         if due:
             await PageCheck.filter(id__in=[c.id for c in due]).update(
