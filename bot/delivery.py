@@ -263,9 +263,7 @@ class OutboxWorker:
             chats: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
             for row in rows:
                 chats[(row.channel.value, row.chat_id)].append(row)
-            # A second's worth and one more: the last waits at the gate, which keeps the
-            # next round's burst off the edge of the platform's window (far fewer 429s).
-            budget = {"telegram": self.limits["telegram"].rate + 1}
+            budget = {"telegram": self.limits["telegram"].rate}  # one second's worth
             batches: list[list[OutboxMessage]] = []
             for (channel, chat), queue in chats.items():
                 head = queue[0]
