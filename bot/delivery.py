@@ -220,25 +220,28 @@ class OutboxWorker:
     async def _settle_soon(
         self, batch: list[OutboxMessage], result: Delivery, now: datetime
     ) -> None:
-        """Record a send's outcome; a plain delivery joins the others' one UPDATE."""
-        if not result.ok or any(row.payload.get("extra", {}).get(SECRET) for row in batch):
-            await self._record(lambda: self._settle(batch, result, now))
-            return
+        """Record a send's outcome in the next shared transaction: every delivery in one
+        UPDATE with the others', a failure by `_settle_failure`."""
         if self.metrics is not None:
             self.metrics.delivery(batch[0].channel.value, result)
-        await self._outcomes.add(
-            [
-                (
-                    OutboxStatus.SENT,
-                    now,
-                    result.message_id if n == 0 else None,
-                    result.used_push,
-                    "",
-                    row.id,
-                )
-                for n, row in enumerate(batch)
-            ]
-        )
+        if not result.ok:
+            await self._record(lambda: self._settle_failure(batch, result, now))
+            return
+        sent = [
+            (
+                OutboxStatus.SENT,
+                now,
+                result.message_id if n == 0 else None,
+                result.used_push,
+                "",
+                row.id,
+            )
+            for n, row in enumerate(batch)
+        ]
+        if any(row.payload.get("extra", {}).get(SECRET) for row in batch):
+            await self._record(lambda: _sent_forgetting_codes(sent, batch))
+        else:
+            await self._outcomes.add(sent)
 
     # -- the worker's rounds ------------------------------------------------------------------
 
@@ -379,25 +382,11 @@ class OutboxWorker:
                 message.extra["message_id"] = target.platform_message_id if target else None
                 row.payload = message.to_dict()
 
-    async def _settle(self, batch: list[OutboxMessage], result: Delivery, now: datetime) -> None:
+    async def _settle_failure(
+        self, batch: list[OutboxMessage], result: Delivery, now: datetime
+    ) -> None:
         ids = [r.id for r in batch]
         head = batch[0]
-        if self.metrics is not None:
-            self.metrics.delivery(head.channel.value, result)
-        if result.ok:
-            await OutboxMessage.filter(id=head.id).update(
-                status=OutboxStatus.SENT,
-                sent_at=now,
-                platform_message_id=result.message_id,
-                used_push=result.used_push,
-                last_error="",
-            )
-            if len(ids) > 1:
-                await OutboxMessage.filter(id__in=ids[1:]).update(
-                    status=OutboxStatus.SENT, sent_at=now, used_push=result.used_push
-                )
-            await _forget_codes(batch)
-            return
         error = result.error[:2000]
         if result.reply_refused:
             # The reply token is spent or too old: the same message goes out as a push, once.
@@ -468,6 +457,12 @@ async def _write_outcomes(outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         if not isinstance(outcome, list):
             await outcome()
+
+
+async def _sent_forgetting_codes(sent: list[tuple], batch: list[OutboxMessage]) -> None:
+    """A delivered message that carried a one-time code: marked sent, and the code wiped."""
+    await execute_many(SETTLE_SENT, sent)
+    await _forget_codes(batch)
 
 
 async def _anything_due(now: datetime) -> bool:

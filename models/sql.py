@@ -76,16 +76,6 @@ async def execute_many(sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await client.execute_many(_text(client, sql), values)
 
 
-async def insert(sql: str, *params: Any) -> int:
-    """An INSERT of one row; returns its new id."""
-    client = _client()
-    values = [db_value(p) for p in params]
-    if client.capabilities.dialect == "postgres":
-        row = await client.execute_insert(_numbered(sql + ' RETURNING "id"'), values)
-        return int(row[0])
-    return int(await client.execute_insert(sql, values))
-
-
 def as_model(model: type[M], row: Any, prefix: str = "") -> M:
     """A model from a row's columns (those named `prefix` + column, when several tables were
     joined), converted as the ORM converts what it reads."""
