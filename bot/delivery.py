@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
 
 from bot.channels import AttachmentSource, Channel, Delivery
 from bot.health import Health
@@ -21,6 +20,7 @@ from bot.metrics import Metrics
 from bot.pacing import QUEUED, URGENT, ChatPacer, Gate
 from core.events import SECRET, Outgoing
 from core.runtime import Runtime
+from models.db import atomic
 from models.enums import Channel as Platform
 from models.enums import OutboxStatus
 from models.messaging import OutboxMessage, OutboxSender
@@ -117,7 +117,7 @@ class OutboxWorker:
             await asyncio.gather(*(self._send_and_settle(batch, now) for batch in batches))
         if self.rt is not None and (self._report_check is None or now >= self._report_check):
             self._report_check = now + REPORT_CHECK
-            async with in_transaction():
+            async with atomic():
                 await report_dead(self.rt, now)
         return sum(len(b) for b in batches)
 
@@ -248,12 +248,12 @@ class OutboxWorker:
     async def _claim(self, now: datetime) -> list[list[OutboxMessage]]:
         if self._stale_check is None or now >= self._stale_check:
             self._stale_check = now + STALE_CHECK
-            async with in_transaction():
+            async with atomic():
                 await self._recover_stale(now)
                 await self._share_limits(now)
         if not await _anything_due(now):
             return []  # the usual case between bursts: no write transaction at all
-        async with in_transaction() as connection:
+        async with atomic() as connection:
             if connection.capabilities.dialect == "postgres":
                 # Claimers on several instances take turns; SQLite's BEGIN IMMEDIATE already does.
                 await connection.execute_query("SELECT pg_advisory_xact_lock(7340401)")

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
+from models.db import atomic
 from models.faults import DISK_FULL, READ_ONLY, fault_kind, patience
 from models.people import Organization
 
@@ -68,7 +68,7 @@ class Health:
         return self.fault
 
     async def _try(self) -> None:
-        async with in_transaction():
+        async with atomic():
             org_id = await Organization.all().order_by("id").limit(1).values_list("id", flat=True)
             if self.fault is not None and self.fault.kind in LASTING and org_id:
                 # Read-only and a full disk only show on a real write: rewrite one value.

@@ -13,7 +13,6 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from bot.channels import Channel, RawEvent
 from bot.delivery import OutboxWorker
@@ -28,6 +27,7 @@ from handlers.router import handle
 from handlers.routing import Router
 from intake.files import FileRefused, inspect_file, refuse_declared_size, store_file
 from locales import _, pick_locale, using_locale
+from models.db import atomic
 from models.enrol import looks_like_code
 from models.enums import Channel as Platform
 from models.enums import InboxStatus, OutboxStatus
@@ -235,7 +235,7 @@ class InboxProcessor:
         )
         try:
             with patience(self.patience), watching() as written:
-                async with in_transaction():
+                async with atomic():
                     done, contexts = await self._handle_owned(events)
         except Exception as exc:
             log.info("a run of %d events failed together (%s); each on its own", len(events), exc)
@@ -347,7 +347,7 @@ class InboxProcessor:
                 )
             try:
                 with patience(self.patience), watching() as written:
-                    async with in_transaction():
+                    async with atomic():
                         ctx = await self._handle(row, incoming, upload)
             finally:
                 if slow is not None:
@@ -525,7 +525,7 @@ class InboxProcessor:
 
     async def _set_aside(self, row: InboxEvent, incoming: Incoming | None, reason: str) -> None:
         """Keep the event as failed with its reason, and tell the sender, in one transaction."""
-        async with in_transaction():
+        async with atomic():
             changed = await InboxEvent.filter(id=row.id, status=InboxStatus.RECEIVED).update(
                 status=InboxStatus.FAILED, attempts=F("attempts") + 1, error=reason[:2000]
             )

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-from tortoise.transactions import in_transaction
+from models.db import atomic
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class GroupCommit(Generic[T]):
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                async with in_transaction():
+                async with atomic():
                     await self.write_all([item for item, _done in batch])
             except Exception as exc:
                 for _item, done in batch:

@@ -11,7 +11,8 @@ from tortoise import fields
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
+
+from models.db import atomic, before_commit, run_queued
 
 GENESIS = "0" * 64
 
@@ -68,6 +69,16 @@ def chain_hash(prev_hash: str, text: str) -> str:
     return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Entry:
+    org_id: int
+    kind: str
+    actor_id: int | None
+    request_id: int | None
+    data: dict
+    at: datetime
+
+
 async def append_event(
     org_id: int,
     kind: str,
@@ -76,37 +87,70 @@ async def append_event(
     request_id: int | None = None,
     data: dict | None = None,
     at: datetime | None = None,
-) -> AuditEvent:
-    """Append one event, call inside the transaction that makes the change it records."""
+) -> None:
+    """Append one event; call inside the unit of work (`models.db.atomic`) that makes the
+    change it records.
+
+    The event is chained as that unit commits, with the unit's other events: the chain's head
+    is one row every append of the organization must lock, and locking it only for the
+    commit keeps appends of concurrent transactions (other instances) from waiting on each
+    other's whole work.
+    """
     # Normalise through JSON so what is hashed is what the database gives back.
     data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
-    at = at or datetime.now(UTC)
-    changed = await AuditHead.filter(org_id=org_id).update(seq=F("seq") + 1)
-    if not changed:
-        await _create_head(org_id)
-        await AuditHead.filter(org_id=org_id).update(seq=F("seq") + 1)
-    head = await AuditHead.get(org_id=org_id)
-    text = canonical(head.seq, at, actor_id, request_id, kind, data)
-    digest = chain_hash(head.hash, text)
-    event = await AuditEvent.create(
-        org_id=org_id,
-        seq=head.seq,
-        at=at,
-        actor_id=actor_id,
-        request_id=request_id,
-        kind=kind,
-        data=data,
-        prev_hash=head.hash,
-        hash=digest,
-    )
-    await AuditHead.filter(org_id=org_id).update(hash=digest)
-    return event
+    entry = _Entry(org_id, kind, actor_id, request_id, data, at or datetime.now(UTC))
+    if not before_commit(_chain, entry):
+        async with atomic():
+            before_commit(_chain, entry)
+
+
+async def settle_appends() -> None:
+    """Chain the events the open unit of work has appended so far: a read of the chain in the
+    same transaction then sees them."""
+    await run_queued()
+
+
+async def _chain(entries: list[_Entry]) -> None:
+    """Link entries to the end of their organizations' chains, in order; inside the transaction."""
+    by_org: dict[int, list[_Entry]] = {}
+    for entry in entries:
+        by_org.setdefault(entry.org_id, []).append(entry)
+    for org_id, appended in by_org.items():
+        n = len(appended)
+        if not await AuditHead.filter(org_id=org_id).update(seq=F("seq") + n):
+            await _create_head(org_id)
+            await AuditHead.filter(org_id=org_id).update(seq=F("seq") + n)
+        head = await AuditHead.get(org_id=org_id)
+        seq, prev = head.seq - n, head.hash
+        events = []
+        for entry in appended:
+            seq += 1
+            text = canonical(
+                seq, entry.at, entry.actor_id, entry.request_id, entry.kind, entry.data
+            )
+            digest = chain_hash(prev, text)
+            events.append(
+                AuditEvent(
+                    org_id=org_id,
+                    seq=seq,
+                    at=entry.at,
+                    actor_id=entry.actor_id,
+                    request_id=entry.request_id,
+                    kind=entry.kind,
+                    data=entry.data,
+                    prev_hash=prev,
+                    hash=digest,
+                )
+            )
+            prev = digest
+        await AuditEvent.bulk_create(events)
+        await AuditHead.filter(org_id=org_id).update(hash=prev)
 
 
 async def _create_head(org_id: int) -> None:
     """The head of a new chain; when first appends race, one creates it, the others wait."""
     try:
-        async with in_transaction():
+        async with atomic():
             await AuditHead.create(org_id=org_id)
     except IntegrityError:
         pass  # a concurrent first append created it; ours waited for its commit to see it
@@ -122,6 +166,7 @@ class VerifyResult:
 
 async def verify_chain(org_id: int, batch: int = 5000) -> VerifyResult:
     """Walk the chain from the start, report the first event whose hash or link is wrong."""
+    await settle_appends()  # this transaction's own appends are read too
     prev = GENESIS
     expected_seq = 1
     count = 0
@@ -153,5 +198,6 @@ async def verify_chain(org_id: int, batch: int = 5000) -> VerifyResult:
 
 
 async def chain_head(org_id: int) -> tuple[int, str]:
+    await settle_appends()  # this transaction's own appends are read too
     head = await AuditHead.get_or_none(org_id=org_id)
     return (head.seq, head.hash) if head else (0, GENESIS)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,61 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
-def atomic() -> Any:
-    """A unit of work: a transaction, or a savepoint inside one; it commits whole or not at all."""
-    return in_transaction()
+Flush = Callable[[list[Any]], Awaitable[None]]
+
+# What the open unit of work has queued for just before it commits: (flush, item), in order.
+_queued: ContextVar[list[tuple[Flush, Any]] | None] = ContextVar("queued_for_commit", default=None)
+
+
+@asynccontextmanager
+async def atomic() -> AsyncIterator[Any]:
+    """A unit of work: a transaction, or a savepoint inside one; it commits whole or not at all.
+
+    Work queued with `before_commit` runs at the end of the outermost unit, inside its
+    transaction; a savepoint that rolls back drops what was queued within it.
+    """
+    queued = _queued.get()
+    if queued is not None:
+        mark = len(queued)
+        try:
+            async with in_transaction() as connection:
+                yield connection
+        except BaseException:
+            del queued[mark:]
+            raise
+        return
+    queued = []
+    token = _queued.set(queued)
+    try:
+        async with in_transaction() as connection:
+            yield connection
+            await run_queued()
+    finally:
+        _queued.reset(token)
+
+
+def before_commit(flush: Flush, item: Any) -> bool:
+    """Queue `item` for `flush` (called once with all its items, in order) just before the open
+    unit of work commits; False when no unit of work is open."""
+    queued = _queued.get()
+    if queued is None:
+        return False
+    queued.append((flush, item))
+    return True
+
+
+async def run_queued() -> None:
+    """Do what the open unit of work queued, now: before its commit, or before a read that must
+    see it."""
+    queued = _queued.get()
+    while queued:
+        taken = queued[:]
+        queued.clear()
+        by_flush: dict[Flush, list[Any]] = {}
+        for flush, item in taken:
+            by_flush.setdefault(flush, []).append(item)
+        for flush, items in by_flush.items():
+            await flush(items)
 
 
 async def open_db(database_url: str) -> None:

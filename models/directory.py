@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from tortoise.transactions import in_transaction
-
 from core.org_config import OrgConfig
 from core.runtime import Runtime
+from models.db import atomic
 from models.enums import Channel, Role
 from models.people import Delegation, Identity, Organization, Person
 from models.request import Category, Request
@@ -16,7 +15,7 @@ from models.sql import fetch
 
 async def ensure_organization(org: OrgConfig) -> Organization:
     """Create or refresh the organization and its categories from the org file."""
-    async with in_transaction():
+    async with atomic():
         row = await Organization.get_or_none(slug=org.organization.slug)
         fields = dict(
             name_th=org.organization.name_th,

@@ -8,9 +8,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tortoise.transactions import in_transaction
-
 from models.audit import append_event
+from models.db import atomic
 from models.enums import Role
 from models.people import CodeThrottle, Identity, InviteCode, Person, RoleAssignment
 
@@ -53,7 +52,7 @@ async def create_invite(
 ) -> str:
     """A one-time enrolment code for a named person in a role; only its hash is stored."""
     code = _new_code()
-    async with in_transaction():
+    async with atomic():
         await InviteCode.create(
             org_id=org_id,
             kind="invite",
@@ -98,7 +97,7 @@ async def redeem(
 ) -> tuple[Person, str]:
     """Spend a code for a platform account; returns the person and the code's kind."""
     now = datetime.now(UTC)
-    async with in_transaction():
+    async with atomic():
         invite = await InviteCode.get_or_none(code_hash=hash_code(code, key), org_id=org_id)
         if invite is None or invite.used_at is not None or invite.expires_at < now:
             raise CodeRefused()
@@ -167,7 +166,7 @@ async def record_wrong_code(
     org_id: int, channel: str, platform_user_id: str, now: datetime
 ) -> Throttle:
     """Count a wrong code; the one that reaches the limit blocks the account and may alert."""
-    async with in_transaction():
+    async with atomic():
         row = await CodeThrottle.select_for_update().get_or_none(
             channel=channel, platform_user_id=platform_user_id
         )

@@ -8,8 +8,8 @@ the same database at the same moment (the second gets an IntegrityError and says
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
+from models.db import atomic
 from models.request import Reminder
 
 LET_END = "let-end"  # the owner said "let it end" for an end date: no more warnings to them
@@ -18,7 +18,7 @@ LET_END = "let-end"  # the owner said "let it end" for an end date: no more warn
 async def claim(kind: str, request_id: int | None, key: str) -> bool:
     """Record that a reminder is being sent; False when it already was (here or elsewhere)."""
     try:
-        async with in_transaction():  # a savepoint inside the caller's transaction
+        async with atomic():  # a savepoint inside the caller's transaction
             await Reminder.create(kind=kind, request_id=request_id, key=key)
     except IntegrityError:
         return False

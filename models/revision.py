@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
-
+from models.db import atomic
 from models.enums import Status
 from models.request import Attachment, Request
 
@@ -41,7 +40,7 @@ async def start_revision(request_id: int) -> Request:
 
     Files are stored content-addressed, so copying an attachment row copies the file.
     """
-    async with in_transaction():
+    async with atomic():
         open_draft = (
             await Request.filter(revision_of_id=request_id, status=Status.DRAFT)
             .order_by("-id")

@@ -14,13 +14,13 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from core.errors import Refusal
 from core.runtime import Runtime
 from core.thaidate import add_months, be_year, format_datetime
 from locales import _, current_locale
 from models.audit import append_event
+from models.db import atomic
 from models.enums import Status, TaskKind, TaskStatus
 from models.messaging import OutboxMessage
 from models.people import Person
@@ -143,7 +143,7 @@ async def allocate_reference(org_id: int, year_be: int) -> str:
             counter = await ReferenceCounter.get(org_id=org_id, year_be=year_be)
             return f"WP-{year_be}-{counter.last_seq:04d}"
         try:
-            async with in_transaction():
+            async with atomic():
                 await ReferenceCounter.create(org_id=org_id, year_be=year_be, last_seq=1)
             return f"WP-{year_be}-0001"
         except IntegrityError:
@@ -229,9 +229,9 @@ async def decision_words(decision: Decision, tz: tzinfo | None = None) -> str:
     if decision.action == "verbal_approve":
         return _("{outcome} ({means}), recorded by {name}, {when}.").format(**values)
     if decision.acting_for_id:
-        return _("{outcome} by {name}, acting for {approver}, with a tap in the chat, {when}.").format(
-            **values
-        )
+        return _(
+            "{outcome} by {name}, acting for {approver}, with a tap in the chat, {when}."
+        ).format(**values)
     return _("{outcome} by {name} with a tap in the chat, {when}.").format(**values)
 
 
@@ -268,7 +268,7 @@ async def change_request(
 ) -> Change:
     """Move a request by one action (rows and audit, no notices), or raise a WorkflowError."""
     now = now or datetime.now(UTC)
-    async with in_transaction():
+    async with atomic():
         req = await Request.get(id=request_id)
         before = Status(req.status)
         after = target_of(before, action)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tortoise.transactions import in_transaction
-
 from core.runtime import Runtime
 from locales import _
+from models.db import atomic
 from models.enums import Status
 from models.request import Request
 from models.workflow import Change, Details, IllegalTransition, change_request
@@ -35,7 +34,7 @@ async def transition(
     now = now or datetime.now(UTC)
     if action in DECISIONS and actor_id is not None:
         await _refuse_own_request(request_id, actor_id)
-    async with in_transaction():
+    async with atomic():
         change = await change_request(
             rt, request_id, action, actor_id, now=now, details=Details(**details)
         )

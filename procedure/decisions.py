@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
 from core.errors import Refusal
 from core.events import Outgoing
 from core.runtime import Runtime
 from locales import _
 from models.audit import append_event
+from models.db import atomic
 from models.directory import deciders, deciders_of, may_decide, roles_of
 from models.enums import Role, Status
 from models.people import Person
@@ -43,7 +42,7 @@ async def reassign(rt: Runtime, req: Request, actor: Person, target: Person, now
         raise IllegalTransition(_("The owner of a request cannot decide it."))
     if target.org_id != rt.org_id or not target.active:
         raise IllegalTransition(_("{name} cannot decide requests.").format(name=target.name))
-    async with in_transaction():
+    async with atomic():
         changed = await Request.filter(id=req.id, status=Status.PENDING).update(
             assignee_id=target.id
         )

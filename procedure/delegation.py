@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from core.errors import Refusal
 from core.events import Outgoing
@@ -13,6 +12,7 @@ from core.runtime import Runtime
 from core.thaidate import DateInputError, format_date, parse_date
 from locales import _
 from models.audit import append_event
+from models.db import atomic
 from models.directory import people_with_role
 from models.enums import Role
 from models.people import Delegation, Person
@@ -74,7 +74,7 @@ async def delegate(
         approver = approvers[0] if len(approvers) == 1 else None
     if approver is not None and approver.id == acting.id:
         raise DelegationError(_("The approver cannot act for themselves."))
-    async with in_transaction():
+    async with atomic():
         row = await _record(rt, acting, approver, starts, ends, now, actor_id)
         for person in {p.id: p for p in (acting, approver) if p is not None}.values():
             if person.id != actor_id:

@@ -11,13 +11,13 @@ from datetime import date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from core.events import Outgoing
 from core.runtime import Runtime
 from core.thaidate import format_date
 from locales import _, current_locale
 from models.audit import append_event
+from models.db import atomic
 from models.directory import deciders
 from models.enums import Status
 from models.messaging import ButtonToken
@@ -113,9 +113,9 @@ async def decide_extension(
     """Approve or reject an ask once; the end date moves, the audit and the owner hear of it."""
     old_end = date.fromisoformat(token.data["old_end_date"])
     new_end = date.fromisoformat(token.data["end_date"])
-    async with in_transaction():
+    async with atomic():
         try:
-            async with in_transaction():
+            async with atomic():
                 await Reminder.create(
                     kind=DECIDED, request_id=token.request_id, key=token.data["proposal"]
                 )

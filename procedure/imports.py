@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from tortoise.transactions import in_transaction
-
 from core.runtime import Runtime
 from core.thaidate import DateInputError, add_months, be_year, parse_date
 from intake.table import Row
 from locales import _
 from models.audit import append_event
+from models.db import atomic
 from models.enums import Status
 from models.people import Person
 from models.request import Category, PageCheck, Request
@@ -179,7 +178,7 @@ async def import_items(
 ) -> list[Request]:
     """Create the plan's good items as published requests, each queued for one look at its page."""
     made: list[Request] = []
-    async with in_transaction():
+    async with atomic():
         for item in plan.items:
             published_at = datetime.combine(item.published, time(9, 0), tzinfo=rt.tz)
             req = await Request.create(

@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
 from core.errors import Refusal
 from core.events import Outgoing
 from core.runtime import Runtime
 from locales import _
 from models.audit import append_event
+from models.db import atomic
 from models.directory import deciders_of, people_with_role
 from models.enums import Role, Status, TaskKind, TaskStatus
 from models.messaging import Dialog, OutboxMessage
@@ -66,7 +65,7 @@ async def find_person_any(org_id: int, name_or_id: str) -> Person:
 
 async def deactivate(rt: Runtime, person: Person, actor_id: int | None, now: datetime) -> HandOver:
     """Stop a person acting: their taps and commands are refused, their work is handed on."""
-    async with in_transaction():
+    async with atomic():
         changed = await Person.filter(id=person.id, org_id=rt.org_id, active=True).update(
             active=False
         )
@@ -88,7 +87,7 @@ async def deactivate(rt: Runtime, person: Person, actor_id: int | None, now: dat
 
 async def activate(rt: Runtime, person: Person, actor_id: int | None, now: datetime) -> None:
     """Let a deactivated person act again, with the roles they had."""
-    async with in_transaction():
+    async with atomic():
         changed = await Person.filter(id=person.id, org_id=rt.org_id, active=False).update(
             active=True
         )
@@ -117,7 +116,7 @@ async def change_roles(
     if person.org_id != rt.org_id:
         raise PersonNotFound(_("Nobody enrolled is called {name}.").format(name=person.name))
     add, remove = add - {Role.STAFF} - remove, remove - add
-    async with in_transaction():
+    async with atomic():
         held = await RoleAssignment.filter(person_id=person.id).values_list("role", flat=True)
         before = {Role(r) for r in held} | {Role.STAFF}
         for role in add:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
 import procedure
 from core.runtime import Runtime
 from locales import _
 from models.audit import append_event
+from models.db import atomic
 from models.enums import Status
 from models.request import Decision, Request
 from models.workflow import Change, IllegalTransition, WorkflowError
@@ -24,7 +23,7 @@ async def confirm_verbal(
     rt: Runtime, req: Request, actor_id: int, acting_for_id: int | None, now: datetime
 ) -> Decision:
     """The approver confirms a verbal approval afterwards; only once, only while it stands."""
-    async with in_transaction():
+    async with atomic():
         changed = await Request.filter(
             id=req.id,
             verbal=True,
@@ -62,7 +61,7 @@ async def revoke_verbal(
     rt: Runtime, req: Request, actor_id: int, acting_for_id: int | None, now: datetime
 ) -> Change:
     """The approver revokes a verbal approval: settled as revoked first, so a Confirm cannot also win."""
-    async with in_transaction():
+    async with atomic():
         if not await Request.filter(id=req.id, verbal=True, verbal_confirmed__isnull=True).update(
             verbal_confirmed=False
         ):

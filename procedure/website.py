@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 import procedure
 from core.events import Outgoing
 from core.runtime import Runtime
 from locales import _
 from models.audit import append_event
+from models.db import atomic
 from models.directory import deciders, people_with_role
 from models.enums import Role, Status, TaskKind
 from models.people import Person
@@ -136,7 +136,7 @@ async def _claim_due(rt: Runtime, now: datetime) -> list[PageCheck]:
     """Take the due checks for this run: locked and skipped by other instances on PostgreSQL,
     behind the one writer on SQLite. A claim is a lease: a check left running by a process
     that died is due again when its lease ends."""
-    async with in_transaction():
+    async with atomic():
         due = (
             await PageCheck.filter(
                 state__in=[QUEUED, RUNNING], due_at__lte=now, request__org_id=rt.org_id
@@ -212,7 +212,7 @@ async def record(rt: Runtime, item: Looked, now: datetime) -> bool:
     """Record one outcome and what it leads to; True when the watch found something wrong."""
     check, outcome = item.check, item.outcome
     retry = outcome.result == UNCHECKED and check.attempts < ATTEMPTS_MAX
-    async with in_transaction():
+    async with atomic():
         await PageCheck.filter(id=check.id).update(
             state=QUEUED if retry else DONE,
             result=outcome.result,
@@ -317,7 +317,7 @@ async def _publication_checked(rt: Runtime, item: Looked, now: datetime, *, firs
 async def publish_anyway(rt: Runtime, check_id: int, actor_id: int, now: datetime) -> Request:
     """The webmaster confirms a page the check did not pass: published, recorded as unverified."""
     check = await PageCheck.get(id=check_id)
-    async with in_transaction():
+    async with atomic():
         await PageCheck.filter(request_id=check.request_id, kind=PUBLISH, state=QUEUED).update(
             state=DONE
         )
@@ -468,7 +468,7 @@ async def _tell_webmasters_of_watch(rt: Runtime, found: list[Looked]) -> None:
             lines.append(_("… and {n} more").format(n=len(found) - 20))
         return Outgoing(text="\n".join(lines))
 
-    async with in_transaction():
+    async with atomic():
         for webmaster in await people_with_role(rt.org_id, Role.WEBMASTER):
             await notify(webmaster, build, default_locale=rt.default_locale, kind="website.watch")
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from core.runtime import Runtime
 from core.thaidate import format_date, format_datetime
 from locales import N_, _, current_locale
-from models.audit import AuditEvent, append_event
+from models.audit import AuditEvent, append_event, settle_appends
 from models.people import Person
 from models.request import Attachment, Category, Decision, Request
 
@@ -190,6 +190,7 @@ async def _fields(req: Request, locale: str) -> tuple[tuple[str, str], ...]:
 
 async def request_form(rt: Runtime, req: Request, printed_at: datetime) -> RequestForm:
     """Gather the form of one request from its record, in the current locale."""
+    await settle_appends()  # this transaction's own appends are read too
     locale = current_locale()
     owner = await Person.get(id=req.owner_id)
     files = await Attachment.filter(request_id=req.id).order_by("position", "id")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from core.runtime import Runtime
 from intake.files import file_path
-from models.audit import AuditEvent, verify_chain
+from models.audit import AuditEvent, settle_appends, verify_chain
 from models.request import Request
 from models.seal import SEALED_ACTIONS, content_hash, request_files
 
@@ -41,6 +41,7 @@ def parse_head(text: str) -> tuple[int, str]:
 
 async def verify_records(rt: Runtime, expect_head: tuple[int, str] | None = None) -> Integrity:
     """Every check at once; each problem names the event or the request it is about."""
+    await settle_appends()  # this transaction's own appends are read too
     chain = await verify_chain(rt.org_id)
     problems = [] if chain.ok else [f"BROKEN at event {chain.broken_seq}: {chain.problem}"]
     if expect_head is not None:
@@ -62,6 +63,7 @@ async def _head_problems(rt: Runtime, seq: int, digest: str) -> list[str]:
 
 async def content_problems(rt: Runtime) -> list[str]:
     """Requests whose row or stored files no longer match the seal in their latest sealed event."""
+    await settle_appends()  # this transaction's own appends are read too
     sealed: dict[int, AuditEvent] = {}
     kinds = [f"request.{action}" for action in (*SEALED_ACTIONS, "extend")]
     events = await AuditEvent.filter(org_id=rt.org_id, kind__in=kinds).order_by("seq")

@@ -7,7 +7,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from core.runtime import Runtime
-from models.audit import AuditEvent
+from models.audit import AuditEvent, settle_appends
 from models.enums import Status
 from models.people import Identity, Person, RoleAssignment
 from models.request import Attachment, Category, Decision, PageCheck, Request, Task
@@ -86,6 +86,7 @@ DATES = (
 
 async def request_detail(rt: Runtime, ref: str) -> dict[str, Any] | None:
     """One request in full: its fields, files, decisions, tasks and audit history."""
+    await settle_appends()  # this transaction's own appends are read too
     req = await Request.get_or_none(org_id=rt.org_id, ref=ref.strip().upper()).prefetch_related(
         "owner"
     )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
+from models.db import atomic
 from models.enums import InboxStatus, OutboxStatus
 from models.messaging import InboxEvent, OutboxMessage
 
@@ -65,7 +64,7 @@ async def inbox_rows(status: str, limit: int = 200) -> list[dict[str, Any]]:
 
 async def retry_outbox(*, dead: bool, ids: list[int]) -> int:
     """Put dead messages (all, or those named) back in the queue, with a fresh retry window."""
-    async with in_transaction():
+    async with atomic():
         query = OutboxMessage.filter(status=OutboxStatus.DEAD)
         if ids:
             query = OutboxMessage.filter(
@@ -88,7 +87,7 @@ async def retry_outbox(*, dead: bool, ids: list[int]) -> int:
 
 async def retry_inbox(*, failed: bool, ids: list[int]) -> int:
     """Put failed events (all, or those named) back to be handled again."""
-    async with in_transaction():
+    async with atomic():
         if ids:
             query = InboxEvent.filter(
                 id__in=ids, status__in=[InboxStatus.FAILED, InboxStatus.RECEIVED]

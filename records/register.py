@@ -16,7 +16,7 @@ from typing import Any
 from core.runtime import Runtime
 from core.thaidate import format_date, format_datetime
 from locales import N_, _, current_locale
-from models.audit import AuditEvent
+from models.audit import AuditEvent, settle_appends
 from models.enums import Status
 from models.people import Person
 from models.request import Attachment, Category, Decision, Request
@@ -81,6 +81,7 @@ def hours_between(start: datetime | None, end: datetime | None) -> float | None:
 
 async def register_rows(rt: Runtime, period: Period) -> list[dict[str, Any]]:
     """The requests submitted in the period, oldest first, each as one row of COLUMNS' keys."""
+    await settle_appends()  # this transaction's own appends are read too
     start = datetime.combine(period.start, datetime.min.time(), rt.tz)
     end = datetime.combine(period.end + timedelta(days=1), datetime.min.time(), rt.tz)
     requests = (

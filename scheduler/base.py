@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from core.events import Outgoing
 from core.runtime import Runtime
 from locales import using_locale
+from models.db import atomic
 from models.directory import people_with_role, push_address
 from models.enums import Role, TaskKind, TaskStatus
 from models.people import GroupChat, Person
@@ -140,7 +139,7 @@ async def send_batches(rt: Runtime, kind: str, batches: Batches, render: Render)
             continue
         else:
             locale = await locale_of(who, rt.default_locale)
-        async with in_transaction():
+        async with atomic():
             claimed = [due for due in items if await claim(kind, due.request_id, due.key)]
             if not claimed:
                 continue

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
 from core.events import Outgoing
 from core.runtime import Runtime
 from locales import _
+from models.db import atomic
 from models.directory import people_with_role
 from models.enums import Role
 from notices.outbox import notify
@@ -39,7 +38,7 @@ async def warn_low_quota(rt: Runtime, read_quota: QuotaReader, now: datetime) ->
         )
 
     told = 0
-    async with in_transaction():
+    async with atomic():
         if not await claim(JOB_ID, None, month):
             return 0
         for admin in await people_with_role(rt.org_id, Role.ADMIN):
