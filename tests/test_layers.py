@@ -6,6 +6,7 @@ tree with one forbidden import planted, where the contract it breaks must say so
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -57,3 +58,43 @@ def test_layers_a_forbidden_import_breaks_the_contract(tmp_path, module, planted
     result = lint_imports(tmp_path)
     assert result.returncode != 0
     assert f"{broken}" in result.stdout and "BROKEN" in result.stdout, result.stdout
+
+
+# -- transactions: one way in ---------------------------------------------------------------
+# A savepoint opened around models.db.atomic's back would roll back rows while the work that
+# atomic queued for the commit (the audit chain's appends) stayed queued.
+
+TRANSACTIONS_AT = Path("models/db.py")  # the only module that opens tortoise transactions
+
+
+def raw_transactions(tree: Path) -> list[str]:
+    """Modules of the rooms that import tortoise's transactions themselves."""
+    found = []
+    for room in ROOMS:
+        for path in sorted((tree / room).rglob("*.py")):
+            if path.relative_to(tree) == TRANSACTIONS_AT:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else []
+                )
+                if any(n == "tortoise.transactions" for n in names):
+                    found.append(str(path.relative_to(tree)))
+    return found
+
+
+def test_layers_transactions_are_opened_only_through_atomic():
+    assert raw_transactions(ROOT) == []
+
+
+def test_layers_a_raw_transaction_is_found(tmp_path):
+    for room in ROOMS:
+        shutil.copytree(ROOT / room, tmp_path / room, ignore=shutil.ignore_patterns("__pycache__"))
+    planted = tmp_path / "procedure" / "verbal.py"
+    planted.write_text(planted.read_text() + "\nfrom tortoise.transactions import in_transaction\n")
+
+    assert raw_transactions(tmp_path) == ["procedure/verbal.py"]
