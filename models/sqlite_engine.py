@@ -9,6 +9,12 @@ in the connection's thread, and between tries the connection is free for others 
 task can be cancelled. A transaction that cannot begin within its patience
 (`models.faults.begin_patience`) releases everything it took and raises
 `DatabaseUnavailable`; tortoise's own context would keep its lock and hang every later user.
+
+Once the write lock is ours, nothing the transaction runs can wait for another connection,
+so its statements run right in the event loop's thread (`InlineConnection`): a hand-over to
+the connection's thread and back costs more than SQLite's own work on a small statement.
+What can wait (taking the lock, the commit's sync to disk, statements outside a transaction
+of ours) still goes to the connection's thread.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+from functools import partial
 from typing import Any
 
+import aiosqlite
 from tortoise.backends.base.client import TransactionContext
 from tortoise.backends.sqlite.client import (
     SqliteClient,
@@ -56,9 +64,27 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
 _CLEANUPS: set[asyncio.Future[None]] = set()
 
 
+class InlineConnection(aiosqlite.Connection):
+    """aiosqlite's connection, running in the caller's thread what cannot wait for a lock: the
+    statements of a transaction that holds the write lock (`BEGIN IMMEDIATE` succeeded)."""
+
+    write_locked = False  # set once BEGIN IMMEDIATE succeeded, until the transaction ends
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        conn = self._connection
+        if conn is None or not conn.in_transaction:
+            self.write_locked = False
+        elif self.write_locked and self._running and fn not in (conn.commit, conn.rollback):
+            return fn(*args, **kwargs)
+        return await super()._execute(fn, *args, **kwargs)
+
+
 class ImmediateTransactionWrapper(SqliteTransactionWrapper):
     async def begin(self) -> None:
-        await self._connection._execute(_begin_immediate, self._connection._conn)
+        connection = self._connection
+        await connection._execute(_begin_immediate, connection._conn)
+        if isinstance(connection, InlineConnection):
+            connection.write_locked = True
 
 
 class ReleasingTransactionContext(SqliteTransactionContext):
@@ -69,7 +95,11 @@ class ReleasingTransactionContext(SqliteTransactionContext):
         deadline = loop.time() + begin_patience.get()
         pause = 0.01
         while True:
-            await self._trxlock.acquire()
+            try:  # waiting for the connection counts too: other tasks' tries are holding it
+                async with asyncio.timeout(max(deadline - loop.time(), 0.001)):
+                    await self._trxlock.acquire()
+            except TimeoutError:
+                raise DatabaseUnavailable(LOCKED, "the connection stayed busy") from None
             try:
                 await self.ensure_connection()
                 await self.connection.begin()
@@ -139,6 +169,18 @@ class DurableSqliteClient(SqliteClient):
 
     def _in_transaction(self) -> TransactionContext:
         return ReleasingTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+
+    async def create_connection(self, with_db: bool) -> None:
+        if not self._connection:
+            connector = partial(
+                sqlite3.connect, self.filename, isolation_level=None, check_same_thread=False
+            )
+            self._connection = await InlineConnection(connector, iter_chunk_size=64)
+            self._connection._conn.row_factory = sqlite3.Row
+            for pragma, value in self.pragmas.items():
+                cursor = await self._connection.execute(f"PRAGMA {pragma}={value}")
+                await cursor.close()
+            await self._post_connect()
 
 
 client_class = DurableSqliteClient
