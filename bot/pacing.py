@@ -18,13 +18,17 @@ URGENT, QUEUED = 0, 1  # who goes first through a gate: a reply, then a notifica
 
 
 class Gate:
-    """At most `rate` passes in any `window` seconds; waiting urgent callers go first."""
+    """At most `rate` passes in any `window` seconds, spaced evenly within the window (a
+    platform counting its own second sees them spread, not bunched at its edges, and a
+    little jitter on the way adds no 429); waiting urgent callers go first."""
 
     def __init__(self, rate: int, window: float = 1.0, clock: Callable[[], float] | None = None):
         self.rate, self.window = rate, window
         self.full_rate = rate  # what one instance alone may send; `rate` is its share
         self.clock = clock or asyncio.get_running_loop().time
         self._passed: deque[float] = deque()
+        self._due = 0.0  # when the next pass is due at the even pace (a tenth of the rate may
+        # go at once, so an answer after a quiet spell never waits for the pace)
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self._pump: asyncio.Task[None] | None = None
@@ -33,12 +37,12 @@ class Gate:
         """Pass now if the gate is free, else not at all (for what can be left out)."""
         if self._waiting or not self._free():
             return False
-        self._passed.append(self.clock())
+        self._pass()
         return True
 
     async def take(self, priority: int = QUEUED) -> None:
         if not self._waiting and self._free():
-            self._passed.append(self.clock())
+            self._pass()
             return
         future = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (priority, next(self._order), future))
@@ -50,13 +54,22 @@ class Gate:
         now = self.clock()
         while self._passed and self._passed[0] <= now - self.window:
             self._passed.popleft()
-        return len(self._passed) < self.rate
+        return len(self._passed) < self.rate and self._due - self._ahead() <= now
+
+    def _pass(self) -> None:
+        now = self.clock()
+        self._passed.append(now)
+        self._due = max(self._due, now) + self.window / self.rate
+
+    def _ahead(self) -> float:
+        """How far ahead of the even pace passes may run: a tenth of the rate."""
+        return (max(1, self.rate // 10) - 1) * self.window / self.rate
 
     def _next_free(self) -> float:
         """Seconds until the next pass may happen."""
         now = self.clock()
         later = self._passed[0] + self.window - now if len(self._passed) >= self.rate else 0.0
-        return max(later, 0.0)
+        return max(later, self._due - self._ahead() - now, 0.0)
 
     async def _let_through(self) -> None:
         while self._waiting:
@@ -65,7 +78,7 @@ class Gate:
                 continue
             _priority, _order, future = heapq.heappop(self._waiting)
             if not future.done():  # a caller that gave up (cancelled) lets the next one in
-                self._passed.append(self.clock())
+                self._pass()
                 future.set_result(None)
 
 
