@@ -344,7 +344,7 @@ async def run_rate(emulator: Emulator, target: Target, rate: int, args: argparse
     cap = args.drain_cap
     await emulator.call("take")  # forget what an earlier run left behind
     before = loadavg()
-    parties = Parties(target, emulator)
+    parties = Parties(target, emulator, postgres=args.database != "sqlite")
     dues, results, last_sent = await offer(emulator, target.urls, work, rate)
     cores = parties.busy()
     accepted = {i for i, (_late, status) in enumerate(results) if status == 200}
@@ -408,15 +408,12 @@ class Parties:
     """CPU used by each party of a run (servers, PostgreSQL, emulator, generator, the whole
     machine) from now until busy() is called, in cores: seconds of CPU per second."""
 
-    def __init__(self, target: Target, emulator: Emulator) -> None:
-        self.pids = {
-            "webpub" if target.name.startswith("webpub") else "echo": [
-                p.pid for p in target.processes
-            ],
-            "postgres": postgres_pids(),
-            "emulator": [emulator.pid()],
-            "generator": [os.getpid()],
-        }
+    def __init__(self, target: Target, emulator: Emulator, postgres: bool) -> None:
+        serving = "webpub" if target.name.startswith("webpub") else "echo"
+        self.pids = {serving: [p.pid for p in target.processes]}
+        if postgres and serving == "webpub":
+            self.pids["postgres"] = postgres_pids()
+        self.pids |= {"emulator": [emulator.pid()], "generator": [os.getpid()]}
         self.started = time.monotonic()
         self.before = self._cpu()
 
