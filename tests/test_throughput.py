@@ -248,3 +248,21 @@ async def test_instances_on_one_database_split_the_telegram_limit(quiet_world):
     while await first.deliver_due(clock["now"]):
         pass
     assert digests() == 80, "a notification was lost"
+
+
+def test_the_telegram_gate_spreads_a_seconds_sends_across_the_second():
+    """Three seconds of sends offered as fast as the gate lets them (simulated clock, 10 ms
+    steps): the rate is kept, and they go out evenly, not thirty at the start of each second
+    where a little delay on the way would put the thirty-first into Telegram's second."""
+    clock = {"now": 0.0}
+    gate = Gate(30, clock=lambda: clock["now"])
+    passed = []
+    for _step in range(300):
+        while gate.try_take():
+            passed.append(clock["now"])
+        clock["now"] += 0.01
+
+    assert len(passed) >= 87  # about 30 a second over the three
+    for start in (0.01 * k for k in range(290)):
+        assert sum(start <= t < start + 1.0 for t in passed) <= 30
+        assert sum(start <= t < start + 0.1 for t in passed) <= 6, "bunched sends"
