@@ -29,6 +29,7 @@ from bot.keys import (
     OUTBOX,
     ROUTER,
     RUNTIME,
+    SENDER_ID,
     SETTINGS,
 )
 from bot.loop import drain_forever
@@ -91,7 +92,12 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
 
 
 def create_app(
-    settings: Settings, org: OrgConfig, *, workers: bool = True, scheduler: bool = True
+    settings: Settings,
+    org: OrgConfig,
+    *,
+    workers: bool = True,
+    scheduler: bool = True,
+    sender_id: str | None = None,
 ) -> web.Application:
     if settings.sandbox_mode:
         from bot.sandbox import sandbox_settings
@@ -106,6 +112,8 @@ def create_app(
     app[CHANNELS] = build_channels(settings)
     app[ROUTER] = build_router()
     app[HEALTH] = Health()
+    if sender_id is not None:
+        app[SENDER_ID] = sender_id
     app.router.add_post("/webhooks/line", line_webhook)
     app.router.add_post("/webhooks/telegram", telegram_webhook)
     app.router.add_get("/healthz", healthz)
@@ -153,6 +161,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[METRICS],
         rt=rt,
         health=app[HEALTH],
+        sender_id=app.get(SENDER_ID),
     )
     app[OUTBOX] = outbox
     app[DEGRADED] = Degradation(app[CHANNELS], outbox.files)

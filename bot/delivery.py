@@ -79,6 +79,7 @@ class OutboxWorker:
         *,
         rt: Runtime | None = None,
         health: Health | None = None,
+        sender_id: str | None = None,
     ) -> None:
         self.channels = channels
         self.files = files
@@ -95,7 +96,11 @@ class OutboxWorker:
         self.concurrency = asyncio.Semaphore(concurrency)
         self.send_timeout = send_timeout
         self.limits = {name: Gate(rate) for name, rate in RATES.items()}
-        self.sender_id = uuid.uuid4().hex  # how the other instances count this one
+        # How the other instances count this one; `webpub serve` names it after its address, so
+        # a restart knows the rows its previous life left sending.
+        self.sender_id = sender_id or uuid.uuid4().hex
+        self._born = datetime.now(UTC)
+        self._looked_for_orphans = False
         self.pacer = ChatPacer()
         self.in_flight: set[int] = set()  # rows this process is sending now
         self._chains: dict[tuple[str, str], asyncio.Task[bool]] = {}
@@ -286,10 +291,14 @@ class OutboxWorker:
     async def _recover_stale(self, now: datetime) -> None:
         """Rows left sending by a process that stopped: sent again (LINE pushes carry their
         retry key; Telegram has none, so the row says it may have been sent)."""
-        stale = OutboxMessage.filter(
-            status=OutboxStatus.SENDING,
-            next_attempt_at__lt=now - timedelta(seconds=2 * self.send_timeout),
-        )
+        before = now - timedelta(seconds=2 * self.send_timeout)
+        if not self._looked_for_orphans:
+            self._looked_for_orphans = True
+            if not await _other_senders(self.sender_id, now):
+                # Nobody else is sending: what was claimed before this worker began was left
+                # by a process that stopped (this one's previous life, on a restart).
+                before = max(before, self._born)
+        stale = OutboxMessage.filter(status=OutboxStatus.SENDING, next_attempt_at__lt=before)
         if self.in_flight:
             stale = stale.exclude(id__in=list(self.in_flight))
         await stale.filter(channel=Platform.TELEGRAM).update(
@@ -463,6 +472,12 @@ async def _sent_forgetting_codes(sent: list[tuple], batch: list[OutboxMessage]) 
     """A delivered message that carried a one-time code: marked sent, and the code wiped."""
     await execute_many(SETTLE_SENT, sent)
     await _forget_codes(batch)
+
+
+async def _other_senders(sender_id: str, now: datetime) -> bool:
+    """Whether another outbox worker on this database was seen lately."""
+    lately = OutboxSender.filter(seen_at__gte=now - SENDER_TTL)
+    return await lately.exclude(id=sender_id).exists()
 
 
 async def _anything_due(now: datetime) -> bool:

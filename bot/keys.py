@@ -25,3 +25,4 @@ OUTBOX = web.AppKey("outbox", OutboxWorker)
 ROUTER = web.AppKey("router", Router)  # every flow's buttons, dialogs and commands
 HEALTH = web.AppKey("health", Health)
 DEGRADED = web.AppKey("degraded", Degradation)
+SENDER_ID = web.AppKey("sender_id", str)  # the outbox worker's name among the instances

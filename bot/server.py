@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import hashlib
 import logging
 import signal
 import socket
@@ -42,6 +43,13 @@ def port_taken(host: str, port: int) -> bool:
     return False
 
 
+def instance_name(settings: Settings) -> str:
+    """This server among the instances, the same after a restart: its host and address (two
+    live servers cannot hold one address; the port was found free before the name is used)."""
+    address = f"{socket.gethostname()} {settings.host}:{settings.port}"
+    return hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
 def _port_message(settings: Settings) -> str:
     return (
         f"webpub: port {settings.port} on {settings.host} is taken by another program; "
@@ -63,7 +71,7 @@ async def serve(
     if port_taken(settings.host, settings.port):
         print(_port_message(settings), file=sys.stderr)
         return 1
-    app = create_app(settings, load_org(settings))
+    app = create_app(settings, load_org(settings), sender_id=instance_name(settings))
     runner = web.AppRunner(
         app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE
     )

@@ -266,3 +266,53 @@ def test_the_telegram_gate_spreads_a_seconds_sends_across_the_second():
     for start in (0.01 * k for k in range(290)):
         assert sum(start <= t < start + 1.0 for t in passed) <= 30
         assert sum(start <= t < start + 0.1 for t in passed) <= 6, "bunched sends"
+
+
+async def _left_sending(world, sender: str, seen_ago: float):
+    """A notice a process claimed 5 s ago and died sending; its sender row seen `seen_ago`."""
+    from models.messaging import OutboxSender
+
+    reader = await world.enrol("Reader", on="line")
+    person = await Person.get(id=reader.person_id)
+    await enqueue_push(person, Outgoing(text="The notice on its way when the process died"))
+    now = datetime.now(UTC)
+    row = await OutboxMessage.filter(chat_id=reader.user).order_by("-id").first()
+    await OutboxMessage.filter(id=row.id).update(
+        status=OutboxStatus.SENDING, attempts=1, next_attempt_at=now - timedelta(seconds=5)
+    )
+    await OutboxSender.all().delete()  # the world's own worker (enrolment) plays no part here
+    await OutboxSender.create(id=sender, seen_at=now - timedelta(seconds=seen_ago))
+    return reader, row.id, now
+
+
+def _worker(world, sender_id: str):
+    from bot.attachments import StoredAttachments
+    from bot.delivery import OutboxWorker
+    from bot.keys import CHANNELS
+
+    channels = world.client.server.app[CHANNELS]
+    return OutboxWorker(channels, StoredAttachments(world.rt), rt=world.rt, sender_id=sender_id)
+
+
+async def test_a_restarted_server_sends_at_once_what_its_previous_life_left_sending(quiet_world):
+    """`webpub serve` keeps its name across a restart: the notice its killed predecessor left
+    sending goes out at the new process's first round, not 40 s later."""
+    reader, row_id, now = await _left_sending(quiet_world, "serve-on-this-address", seen_ago=5)
+    worker = _worker(quiet_world, "serve-on-this-address")
+
+    await worker.deliver_due(now)
+    await worker.sent()
+
+    assert any("process died" in m["text"] for m in reader.messages())
+    assert (await OutboxMessage.get(id=row_id)).status == OutboxStatus.SENT
+
+
+async def test_a_notice_another_live_server_is_sending_is_left_to_it(quiet_world):
+    reader, row_id, now = await _left_sending(quiet_world, "another-live-server", seen_ago=2)
+    worker = _worker(quiet_world, "serve-on-this-address")
+
+    await worker.deliver_due(now)
+    await worker.sent()
+
+    assert not any("process died" in m["text"] for m in reader.messages())
+    assert (await OutboxMessage.get(id=row_id)).status == OutboxStatus.SENDING
