@@ -43,6 +43,7 @@ SENDER_TTL = timedelta(seconds=30)  # a worker not seen this long has stopped
 LINE_ROUND = 500
 DIRECT_WAIT = 1.5  # seconds a reply may wait for its chat's pace before the worker takes it
 REPORT_CHECK = timedelta(minutes=1)  # how often the worker looks for deaths to report
+CHAT_PACE = timedelta(seconds=1)  # Telegram: about one message a second to one chat
 STALE_CHECK = timedelta(seconds=10)  # how often it looks for rows left sending by a stop
 MAYBE_SENT = "may have been sent: no answer was recorded before the process stopped"
 # A delivered row, the outcome of nearly every send: written for many rows in one statement.
@@ -99,6 +100,7 @@ class OutboxWorker:
         # How the other instances count this one; `webpub serve` names it after its address, so
         # a restart knows the rows its previous life left sending.
         self.sender_id = sender_id or uuid.uuid4().hex
+        self.senders = 1  # outbox workers on this database at the last look
         self._born = datetime.now(UTC)
         self._looked_for_orphans = False
         self.pacer = ChatPacer()
@@ -272,6 +274,7 @@ class OutboxWorker:
             for row in rows:
                 chats[(row.channel.value, row.chat_id)].append(row)
             budget = {"telegram": self.limits["telegram"].rate}  # one second's worth
+            paced = await self._sent_lately(chats, now) if self.senders > 1 else set()
             batches: list[list[OutboxMessage]] = []
             for (channel, chat), queue in chats.items():
                 head = queue[0]
@@ -281,7 +284,7 @@ class OutboxWorker:
                     continue
                 if budget.get(channel, LINE_ROUND) <= 0:
                     continue  # the rest wait for the next round: no row sits claimed for long
-                if channel == "telegram" and self.pacer.wait(chat) > 0:
+                if channel == "telegram" and (chat in paced or self.pacer.wait(chat) > 0):
                     continue
                 budget[channel] = budget.get(channel, LINE_ROUND) - 1
                 batches.append(self._batch(channel, queue, now))
@@ -313,8 +316,25 @@ class OutboxWorker:
             await OutboxSender.create(id=self.sender_id, seen_at=now)
         await OutboxSender.filter(seen_at__lt=now - SENDER_TTL).delete()
         senders = max(1, await OutboxSender.filter(seen_at__gte=now - SENDER_TTL).count())
+        self.senders = senders
         for gate in self.limits.values():
             gate.rate = max(1, gate.full_rate // senders)
+
+    async def _sent_lately(
+        self, chats: dict[tuple[str, str], list[OutboxMessage]], now: datetime
+    ) -> set[str]:
+        """Telegram chats that got a message in the last second, from any instance: with
+        several, each one's own pacer sees only its own sends."""
+        telegram = [chat for channel, chat in chats if channel == "telegram"]
+        if not telegram:
+            return set()
+        rows = await OutboxMessage.filter(
+            channel=Platform.TELEGRAM,
+            status=OutboxStatus.SENT,
+            sent_at__gt=now - CHAT_PACE,
+            chat_id__in=telegram,
+        ).values_list("chat_id", flat=True)
+        return set(rows)
 
     async def _mark_sending(self, batches: list[list[OutboxMessage]], now: datetime) -> None:
         """One statement for all the single sends; a shared call takes its head's key and token."""

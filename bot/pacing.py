@@ -3,7 +3,8 @@
 `Gate` holds one platform to its overall rate (at most `rate` calls in any `window` seconds)
 and lets an answer someone is waiting for go before any queued notification. `ChatPacer`
 spaces the messages to one Telegram chat: about one a second with short bursts, at most 20
-a minute to a group. Both are in-process: several instances each keep their own.
+a minute to a group. Both are in-process; with several instances the outbox worker divides
+the overall rate between them and looks in the database for what the others sent a chat.
 """
 
 from __future__ import annotations

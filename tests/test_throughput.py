@@ -316,3 +316,33 @@ async def test_a_notice_another_live_server_is_sending_is_left_to_it(quiet_world
 
     assert not any("process died" in m["text"] for m in reader.messages())
     assert (await OutboxMessage.get(id=row_id)).status == OutboxStatus.SENDING
+
+
+async def test_two_instances_keep_one_telegram_chats_pace_between_them(quiet_world):
+    """Two instances on one database and three notices for one Telegram chat: the chat gets
+    one a second, whichever instance sends it (simulated clock)."""
+    world = quiet_world
+    clock = {"now": datetime.now(UTC)}
+    first, second = world.outbox, _worker(world, "second-instance")
+    for worker in (first, second):
+        worker.clock = lambda: clock["now"]
+        worker.pacer = ChatPacer(clock=lambda: clock["now"].timestamp())
+        await worker.deliver_due(clock["now"])  # each notes it is alive
+    clock["now"] += timedelta(seconds=11)  # the next look: each has seen the other
+    [reader] = await _people_on_telegram(world, 1)
+    for n in range(3):
+        await enqueue_push(reader, Outgoing(text=f"Notice {n}"))
+
+    def notices() -> list[str]:
+        return [m.text for m in world.tg.messages() if (m.text or "").startswith("Notice")]
+
+    await first.deliver_due(clock["now"])
+    await second.deliver_due(clock["now"])  # its own pacer has sent nothing to the chat
+    assert notices() == ["Notice 0"]
+    clock["now"] += timedelta(seconds=1.1)
+    await second.deliver_due(clock["now"])
+    await first.deliver_due(clock["now"])
+    assert notices() == ["Notice 0", "Notice 1"]
+    clock["now"] += timedelta(seconds=1.1)
+    await first.deliver_due(clock["now"])
+    assert notices() == ["Notice 0", "Notice 1", "Notice 2"]
