@@ -69,16 +69,6 @@ def chain_hash(prev_hash: str, text: str) -> str:
     return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class _Entry:
-    org_id: int
-    kind: str
-    actor_id: int | None
-    request_id: int | None
-    data: dict
-    at: datetime
-
-
 async def append_event(
     org_id: int,
     kind: str,
@@ -98,10 +88,17 @@ async def append_event(
     """
     # Normalise through JSON so what is hashed is what the database gives back.
     data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
-    entry = _Entry(org_id, kind, actor_id, request_id, data, at or datetime.now(UTC))
-    if not before_commit(_chain, entry):
+    event = AuditEvent(
+        org_id=org_id,
+        at=at or datetime.now(UTC),
+        actor_id=actor_id,
+        request_id=request_id,
+        kind=kind,
+        data=data,
+    )  # its place in the chain (seq, prev_hash, hash) is given as the unit of work commits
+    if not before_commit(_chain, event):
         async with atomic():
-            before_commit(_chain, entry)
+            before_commit(_chain, event)
 
 
 async def settle_appends() -> None:
@@ -110,11 +107,11 @@ async def settle_appends() -> None:
     await run_queued()
 
 
-async def _chain(entries: list[_Entry]) -> None:
-    """Link entries to the end of their organizations' chains, in order; inside the transaction."""
-    by_org: dict[int, list[_Entry]] = {}
-    for entry in entries:
-        by_org.setdefault(entry.org_id, []).append(entry)
+async def _chain(events: list[AuditEvent]) -> None:
+    """Link events to the end of their organizations' chains, in order; inside the transaction."""
+    by_org: dict[int, list[AuditEvent]] = {}
+    for event in events:
+        by_org.setdefault(event.org_id, []).append(event)
     for org_id, appended in by_org.items():
         n = len(appended)
         if not await AuditHead.filter(org_id=org_id).update(seq=F("seq") + n):
@@ -122,28 +119,14 @@ async def _chain(entries: list[_Entry]) -> None:
             await AuditHead.filter(org_id=org_id).update(seq=F("seq") + n)
         head = await AuditHead.get(org_id=org_id)
         seq, prev = head.seq - n, head.hash
-        events = []
-        for entry in appended:
+        for event in appended:
             seq += 1
             text = canonical(
-                seq, entry.at, entry.actor_id, entry.request_id, entry.kind, entry.data
+                seq, event.at, event.actor_id, event.request_id, event.kind, event.data
             )
-            digest = chain_hash(prev, text)
-            events.append(
-                AuditEvent(
-                    org_id=org_id,
-                    seq=seq,
-                    at=entry.at,
-                    actor_id=entry.actor_id,
-                    request_id=entry.request_id,
-                    kind=entry.kind,
-                    data=entry.data,
-                    prev_hash=prev,
-                    hash=digest,
-                )
-            )
-            prev = digest
-        await AuditEvent.bulk_create(events)
+            event.seq, event.prev_hash, event.hash = seq, prev, chain_hash(prev, text)
+            prev = event.hash
+        await AuditEvent.bulk_create(appended)
         await AuditHead.filter(org_id=org_id).update(hash=prev)
 
 

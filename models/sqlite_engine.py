@@ -81,10 +81,8 @@ class InlineConnection(aiosqlite.Connection):
 
 class ImmediateTransactionWrapper(SqliteTransactionWrapper):
     async def begin(self) -> None:
-        connection = self._connection
-        await connection._execute(_begin_immediate, connection._conn)
-        if isinstance(connection, InlineConnection):
-            connection.write_locked = True
+        await self._connection._execute(_begin_immediate, self._connection._conn)
+        self._connection.write_locked = True
 
 
 class ReleasingTransactionContext(SqliteTransactionContext):
